@@ -1,0 +1,10 @@
+export { ErrorCodes, HubpoError, errorMessage } from './hubpo-error.js';
+export type { ErrorCode, ErrorKind, FieldIssue, HubpoErrorOptions } from './hubpo-error.js';
+export { assertNever } from './assert-never.js';
+export { Watchable } from './watchable.js';
+export type { Subscription, WatchBatch, WatchEvent, WatchHandler, WatchableOptions } from './watchable.js';
+export { RunnerGroup } from './runner.js';
+export type { Runner } from './runner.js';
+export { Debouncer } from './debouncer.js';
+export type { DebouncerOptions } from './debouncer.js';
+export { stableStringify, contentHash } from './content-hash.js';
