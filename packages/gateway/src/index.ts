@@ -1,1 +1,20 @@
-export {};
+export { createGateway, createGatewayLogger } from './gateway.js';
+export type { Gateway, GatewayOptions } from './gateway.js';
+export {
+  DEFAULT_GATEWAY_TIMEOUTS,
+  GATEWAY_BUILD,
+  loadGatewayConfig,
+  parseHostPort,
+  redactUrl,
+} from './gateway-config.js';
+export type {
+  ConfigDriverConfig,
+  GatewayConfig,
+  GatewayTimeouts,
+  HostFacts,
+  ListenAddress,
+  LogLevel,
+} from './gateway-config.js';
+export type { CompileRuntime } from './config/config-applier.js';
+export type { DriverState, DriverStatus } from './config/config-driver.js';
+export { LKG_FILE_NAME } from './config/last-known-good-file.js';

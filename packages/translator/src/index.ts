@@ -1,1 +1,10 @@
-export {};
+export { translate } from './translate.js';
+export type { TranslateInput, TranslateResult } from './translate.js';
+export type { ClusterInfo, DefaultPlacement } from './cluster-info.js';
+export type { ObjectStatus } from './object-status.js';
+export { objectKey } from './object-key.js';
+export { placedIn } from './placed-in.js';
+export { credentialKey, AI_MODEL_DEFAULTS } from './ai-model-to-ir.js';
+export { ROUTE_DEFAULTS, CLUSTER_DOMAIN } from './route-to-ir.js';
+export { Reasons } from './reasons.js';
+export type { Reason } from './reasons.js';

@@ -1,1 +1,10 @@
-export {};
+export { getFreePort } from './get-free-port.js';
+export { startPostgres, TEST_DATABASE_URL_ENV } from './start-postgres.js';
+export type { PostgresOptions, PostgresProcess } from './start-postgres.js';
+export { startNats, findNatsServer, NATS_SERVER_BIN_ENV } from './start-nats.js';
+export type { NatsOptions, NatsProcess } from './start-nats.js';
+export { renderNatsConfig } from './nats-config.js';
+export type { NatsServerConfig } from './nats-config.js';
+export { startEchoServer } from './start-echo-server.js';
+export type { EchoResponse, EchoServer, EchoServerOptions } from './start-echo-server.js';
+export { OutputTail } from './output-tail.js';

@@ -1,0 +1,75 @@
+import { CONFIG_DEFAULTS, configFromEnv, parseAddress } from './control-plane-config.js';
+
+describe('configFromEnv', () => {
+  it('requires HUBPO_ADMIN_TOKEN with a message naming it', () => {
+    expect(() => configFromEnv({})).toThrow(/HUBPO_ADMIN_TOKEN is required/);
+    expect(() => configFromEnv({ HUBPO_ADMIN_TOKEN: '  ' })).toThrow(/HUBPO_ADMIN_TOKEN/);
+  });
+
+  it('applies the documented defaults', () => {
+    const config = configFromEnv({ HUBPO_ADMIN_TOKEN: 't' });
+    expect(config).toMatchObject({
+      adminAddr: '127.0.0.1:9080',
+      grpcAddr: '127.0.0.1:18000',
+      cluster: 'local',
+      debounceMs: 100,
+      dataDir: CONFIG_DEFAULTS.dataDir,
+      logLevel: 'info',
+    });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.natsUrl).toBeUndefined();
+  });
+
+  it('reads every variable', () => {
+    const config = configFromEnv({
+      HUBPO_ADMIN_TOKEN: 't',
+      DATABASE_URL: 'postgres://u:p@db:5432/hubpo',
+      NATS_URL: 'nats://127.0.0.1:4222',
+      HUBPO_ADMIN_ADDR: '0.0.0.0:8080',
+      HUBPO_GRPC_ADDR: '[::1]:18001',
+      HUBPO_CLUSTER: 'eu-west',
+      HUBPO_DEBOUNCE_MS: '15',
+      HUBPO_LOG_LEVEL: 'debug',
+      HUBPO_DATA_DIR: '/var/lib/hubpo',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u:p@db:5432/hubpo',
+      natsUrl: 'nats://127.0.0.1:4222',
+      adminAddr: '0.0.0.0:8080',
+      grpcAddr: '[::1]:18001',
+      cluster: 'eu-west',
+      debounceMs: 15,
+      logLevel: 'debug',
+      dataDir: '/var/lib/hubpo',
+    });
+  });
+
+  it.each([
+    ['HUBPO_ADMIN_ADDR', 'localhost'],
+    ['HUBPO_DEBOUNCE_MS', 'soon'],
+    ['HUBPO_LOG_LEVEL', 'loud'],
+    ['HUBPO_CLUSTER', 'EU_West'],
+  ])('rejects a malformed %s, naming it', (name, value) => {
+    expect(() => configFromEnv({ HUBPO_ADMIN_TOKEN: 't', [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('never echoes the token or database URL in errors', () => {
+    try {
+      configFromEnv({
+        HUBPO_ADMIN_TOKEN: 'sekret-token',
+        DATABASE_URL: 'postgres://u:pw@x/db',
+        HUBPO_GRPC_ADDR: 'nope',
+      });
+    } catch (err) {
+      expect(String(err)).not.toMatch(/sekret|pw@/);
+      return;
+    }
+    throw new Error('expected an error');
+  });
+
+  it('splits host:port', () => {
+    expect(parseAddress('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(parseAddress('[::1]:9080')).toEqual({ host: '::1', port: 9080 });
+    expect(() => parseAddress('127.0.0.1:70000')).toThrow();
+  });
+});

@@ -1,0 +1,131 @@
+import { HubpoError } from '@hubpo/core';
+
+/** Everything the control plane needs to run; `configFromEnv` builds it from the environment. */
+export interface ControlPlaneConfig {
+  /** Postgres connection string; when undefined an embedded Postgres is started in `dataDir`. */
+  readonly databaseUrl?: string;
+  /** Holds the embedded Postgres data directory (`<dataDir>/postgres`). */
+  readonly dataDir: string;
+  /** Bearer token required by every admin API call except the health probes. */
+  readonly adminToken: string;
+  /** `host:port` of the admin REST API; port 0 picks a free port (see `ControlPlane.adminUrl`). */
+  readonly adminAddr: string;
+  /** `host:port` of the gRPC ConfigDiscovery server; port 0 picks a free port. */
+  readonly grpcAddr: string;
+  /** Enables the NATS JetStream driver when set. */
+  readonly natsUrl?: string;
+  /** Cluster of objects written through the admin API, always translated. */
+  readonly cluster: string;
+  /** Quiet period before a burst of writes is translated; a burst waits at most `maxWaitMs`. */
+  readonly debounceMs: number;
+  readonly maxWaitMs: number;
+  readonly logLevel: string;
+  /** Gateways silent for this long (no stream, no heartbeat) are counted as disconnected. */
+  readonly gatewayStaleMs: number;
+  /** Period of the check that picks up writes made by another replica. */
+  readonly resyncMs: number;
+  /** gRPC keepalive: ping an idle peer this often, drop it when a ping is not answered in time. */
+  readonly grpcKeepaliveMs: number;
+  readonly grpcKeepaliveTimeoutMs: number;
+}
+
+export const CONFIG_DEFAULTS = Object.freeze({
+  dataDir: './.hubpo',
+  adminAddr: '127.0.0.1:9080',
+  grpcAddr: '127.0.0.1:18000',
+  cluster: 'local',
+  debounceMs: 100,
+  maxWaitMs: 2000,
+  logLevel: 'info',
+  gatewayStaleMs: 60_000,
+  resyncMs: 10_000,
+  grpcKeepaliveMs: 20_000,
+  grpcKeepaliveTimeoutMs: 10_000,
+});
+
+/** A config with every default filled in; tests override what they need. */
+export function defaultConfig(
+  overrides: Partial<ControlPlaneConfig> & Pick<ControlPlaneConfig, 'adminToken'>,
+): ControlPlaneConfig {
+  return { ...CONFIG_DEFAULTS, ...overrides };
+}
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * Reads the control plane's environment (README "Configuration"). Throws a BAD_REQUEST
+ * HubpoError naming the variable when one is missing or malformed; never echoes a secret.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv): ControlPlaneConfig {
+  const adminToken = env['HUBPO_ADMIN_TOKEN'] ?? '';
+  if (adminToken.trim() === '') {
+    throw new HubpoError(
+      'BAD_REQUEST',
+      'HUBPO_ADMIN_TOKEN is required: set it to the bearer token of the admin API',
+    );
+  }
+  const logLevel = nonEmpty(env['HUBPO_LOG_LEVEL']) ?? CONFIG_DEFAULTS.logLevel;
+  if (!LOG_LEVELS.has(logLevel)) {
+    throw new HubpoError('BAD_REQUEST', `HUBPO_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
+  }
+  const databaseUrl = nonEmpty(env['DATABASE_URL']);
+  const natsUrl = nonEmpty(env['NATS_URL']);
+  return {
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    ...(natsUrl === undefined ? {} : { natsUrl }),
+    adminToken,
+    dataDir: nonEmpty(env['HUBPO_DATA_DIR']) ?? CONFIG_DEFAULTS.dataDir,
+    adminAddr: address(env, 'HUBPO_ADMIN_ADDR', CONFIG_DEFAULTS.adminAddr),
+    grpcAddr: address(env, 'HUBPO_GRPC_ADDR', CONFIG_DEFAULTS.grpcAddr),
+    cluster: clusterName(nonEmpty(env['HUBPO_CLUSTER']) ?? CONFIG_DEFAULTS.cluster),
+    debounceMs: integer(env, 'HUBPO_DEBOUNCE_MS', CONFIG_DEFAULTS.debounceMs),
+    maxWaitMs: CONFIG_DEFAULTS.maxWaitMs,
+    logLevel,
+    gatewayStaleMs: CONFIG_DEFAULTS.gatewayStaleMs,
+    resyncMs: CONFIG_DEFAULTS.resyncMs,
+    grpcKeepaliveMs: CONFIG_DEFAULTS.grpcKeepaliveMs,
+    grpcKeepaliveTimeoutMs: CONFIG_DEFAULTS.grpcKeepaliveTimeoutMs,
+  };
+}
+
+/** Splits `host:port` (IPv6 as `[::1]:port`). */
+export function parseAddress(value: string): { readonly host: string; readonly port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (match === null || !Number.isInteger(port) || port > 65535) {
+    throw new HubpoError('BAD_REQUEST', `"${value}" is not a host:port address`);
+  }
+  const host = match[1] ?? '';
+  return { host: host.startsWith('[') ? host.slice(1, -1) : host, port };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function address(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const value = nonEmpty(env[name]) ?? fallback;
+  try {
+    parseAddress(value);
+  } catch {
+    throw new HubpoError('BAD_REQUEST', `${name} must be host:port, got "${value}"`);
+  }
+  return value;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 600_000) {
+    throw new HubpoError('BAD_REQUEST', `${name} must be a whole number of milliseconds (0-600000)`);
+  }
+  return value;
+}
+
+function clusterName(value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 63) {
+    throw new HubpoError('BAD_REQUEST', `HUBPO_CLUSTER must be a lowercase DNS label, got "${value}"`);
+  }
+  return value;
+}

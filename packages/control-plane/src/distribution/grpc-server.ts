@@ -1,0 +1,135 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Runner } from '@hubpo/core';
+import { HubpoError, errorMessage } from '@hubpo/core';
+import { buildSnapshot, loadConfigDiscovery } from '@hubpo/snapshot';
+import type { ConfigDiscoveryHandlers, Snapshot } from '@hubpo/snapshot';
+import type { Logger } from '../logger.js';
+import type { PublishedSnapshots } from '../pipeline/published-snapshots.js';
+import type { ClusterStore } from '../store/cluster-store.js';
+import { DiscoveryStream } from './discovery-stream.js';
+import type { DiscoveryCall } from './discovery-stream.js';
+import type { GatewayRegistry } from './gateway-registry.js';
+
+export interface GrpcServerOptions {
+  /** `host:port`; port 0 binds a free port (see `address`). */
+  readonly address: string;
+  readonly published: PublishedSnapshots;
+  readonly registry: GatewayRegistry;
+  readonly clusters: ClusterStore;
+  readonly logger: Logger;
+  /** A cluster was registered by a gateway: translate for it. */
+  readonly onNewCluster: (cluster: string) => void;
+  readonly keepaliveMs: number;
+  readonly keepaliveTimeoutMs: number;
+}
+
+/**
+ * The gRPC ConfigDiscovery server: one DiscoveryStream per gateway, pushed every snapshot
+ * published for its cluster. Keepalive pings detect peers that vanished without closing their
+ * connection, so their gateways are marked disconnected.
+ */
+export class GrpcConfigServer implements Runner {
+  readonly name = 'grpc-config-discovery';
+  readonly #o: GrpcServerOptions;
+  readonly #streams = new Map<string, Set<DiscoveryStream>>();
+  readonly #all = new Set<DiscoveryStream>();
+  #server: Server | undefined;
+  #subscription: { close(): void } | undefined;
+  #address = '';
+
+  constructor(options: GrpcServerOptions) {
+    this.#o = options;
+  }
+
+  /** `host:port` the server listens on (after start). */
+  get address(): string {
+    return this.#address;
+  }
+
+  async start(): Promise<void> {
+    const server = new Server({
+      'grpc.keepalive_time_ms': this.#o.keepaliveMs,
+      'grpc.keepalive_timeout_ms': this.#o.keepaliveTimeoutMs,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.max_send_message_length': 256 * 1024 * 1024,
+      'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    });
+    const { service } = loadConfigDiscovery();
+    const handlers: ConfigDiscoveryHandlers = { streamConfig: (call) => this.#accept(call) };
+    server.addService(service, handlers);
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(this.#o.address, ServerCredentials.createInsecure(), (err, bound) =>
+        err === null ? resolve(bound) : reject(err),
+      );
+    }).catch((err: unknown) => {
+      throw new HubpoError(
+        'UNAVAILABLE',
+        `cannot listen for gRPC on ${this.#o.address}: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    });
+    this.#server = server;
+    this.#address = `${this.#o.address.replace(/:\d+$/, '')}:${port}`;
+    this.#subscription = this.#o.published.subscribe((published) => {
+      for (const stream of this.#streams.get(published.snapshot.cluster) ?? [])
+        stream.offer(published.snapshot);
+    });
+    this.#o.logger.info({ address: this.#address }, 'gRPC ConfigDiscovery listening');
+  }
+
+  async stop(): Promise<void> {
+    this.#subscription?.close();
+    for (const stream of [...this.#all]) stream.close();
+    const server = this.#server;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #accept(call: DiscoveryCall): void {
+    const stream = new DiscoveryStream(call, {
+      registry: this.#o.registry,
+      logger: this.#o.logger,
+      snapshotFor: (cluster) => this.#snapshotFor(cluster),
+      attach: (s, cluster) => this.#attach(s, cluster),
+    });
+    this.#all.add(stream);
+  }
+
+  #attach(stream: DiscoveryStream, cluster: string | undefined): void {
+    for (const set of this.#streams.values()) set.delete(stream);
+    if (cluster === undefined) {
+      this.#all.delete(stream);
+      return;
+    }
+    const set = this.#streams.get(cluster) ?? new Set();
+    set.add(stream);
+    this.#streams.set(cluster, set);
+  }
+
+  /**
+   * The cluster's published snapshot. A cluster never seen before is registered (and translated
+   * in the background); until then its gateways get an empty snapshot at revision 0, not an error.
+   */
+  async #snapshotFor(cluster: string): Promise<Snapshot> {
+    const known = this.#o.published.get(cluster);
+    if (known !== undefined) return known.snapshot;
+    if (await this.#o.clusters.ensure(cluster)) {
+      this.#o.logger.info({ cluster }, 'new cluster registered by a gateway');
+    }
+    this.#o.onNewCluster(cluster);
+    const raced = this.#o.published.get(cluster);
+    if (raced !== undefined) return raced.snapshot;
+    const empty = buildSnapshot(cluster, 0, []);
+    this.#o.published.publish(empty, Date.now());
+    return empty;
+  }
+}

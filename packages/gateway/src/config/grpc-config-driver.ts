@@ -1,0 +1,189 @@
+import { credentials } from '@grpc/grpc-js';
+import type { ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
+import { errorMessage } from '@hubpo/core';
+import { loadConfigDiscovery } from '@hubpo/snapshot';
+import type {
+  ConfigDiscoveryClient,
+  DiscoveryNode,
+  DiscoveryRequest,
+  DiscoveryResponse,
+} from '@hubpo/snapshot';
+import type { Logger } from 'pino';
+import type { Backoff } from './backoff.js';
+import type { ConfigApplier } from './config-applier.js';
+import { DriverStats } from './config-driver.js';
+import type { ConfigDriver, DriverStatus } from './config-driver.js';
+
+export interface GrpcConfigDriverOptions {
+  /** gRPC target of the control plane (`host:port`). */
+  readonly target: string;
+  readonly node: DiscoveryNode;
+  readonly applier: ConfigApplier;
+  readonly backoff: Backoff;
+  readonly logger: Logger;
+  readonly heartbeatIntervalMs: number;
+  /** HTTP/2 keepalive ping period and the time an unanswered ping takes to declare the peer dead. */
+  readonly keepaliveTimeMs: number;
+  readonly keepaliveTimeoutMs: number;
+}
+
+type DiscoveryCall = ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+
+const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
+
+/**
+ * The gRPC ConfigDiscovery client (proto/hubpo/config/v1/config.proto, delta-xDS style):
+ * opens the stream with the node identity and what the gateway holds (revision, hash and resource
+ * versions, so a gateway restarted from its LKG file gets a delta), applies each response as one
+ * whole revision, answers it with an ACK or NACK carrying the response's nonce, and sends
+ * heartbeats while idle. A closed stream is reopened forever with jittered exponential backoff;
+ * HTTP/2 keepalive pings notice a control plane that vanished without closing the connection.
+ */
+export class GrpcConfigDriver implements ConfigDriver {
+  readonly kind = 'grpc' as const;
+  readonly #options: GrpcConfigDriverOptions;
+  readonly #stats = new DriverStats();
+  #client: ConfigDiscoveryClient | undefined;
+  #call: DiscoveryCall | undefined;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: GrpcConfigDriverOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    if (this.#client !== undefined || this.#stopped) return;
+    // Message size limits come from @hubpo/snapshot's configDiscoveryChannelOptions.
+    const channelOptions: Partial<ChannelOptions> = {
+      'grpc.keepalive_time_ms': this.#options.keepaliveTimeMs,
+      'grpc.keepalive_timeout_ms': this.#options.keepaliveTimeoutMs,
+      // The channel's own reconnects stay within our cadence (reconnects are ours, per stream).
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 5_000,
+    };
+    const { Client } = loadConfigDiscovery();
+    this.#client = new Client(this.#options.target, credentials.createInsecure(), channelOptions);
+    this.#open();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#stats.state = 'stopped';
+    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    this.#stopHeartbeat();
+    const call = this.#call;
+    this.#call = undefined;
+    call?.cancel();
+    this.#client?.close();
+  }
+
+  status(): DriverStatus {
+    return this.#stats.snapshot('grpc', this.#options.target);
+  }
+
+  #open(): void {
+    const client = this.#client;
+    if (this.#stopped || client === undefined) return;
+    this.#reconnectTimer = undefined;
+    this.#stats.state = 'connecting';
+    const call: DiscoveryCall = client.streamConfig();
+    this.#call = call;
+    call.on('metadata', () => this.#onConnected(call));
+    call.on('data', (response: DiscoveryResponse) => this.#onResponse(call, response));
+    // 'error' precedes 'status' for every non-OK end; 'status' comes exactly once per call.
+    call.on('error', (err: Error) => {
+      if (this.#call === call) this.#stats.lastError = err.message;
+    });
+    call.on('status', (status: StatusObject) => this.#onClosed(call, status));
+    const held = this.#options.applier.held;
+    this.#write(call, {
+      node: this.#options.node,
+      revision: held.revision,
+      snapshotHash: held.hash,
+      initialResourceVersions: this.#options.applier.heldVersions(),
+      responseNonce: '',
+    });
+    this.#options.logger.debug(
+      { target: this.#options.target, revision: held.revision },
+      'config stream opened',
+    );
+  }
+
+  #onConnected(call: DiscoveryCall): void {
+    if (this.#call !== call || this.#stats.state === 'connected') return;
+    this.#stats.state = 'connected';
+    this.#stats.connectedAt = Date.now();
+    this.#stats.lastError = null;
+    this.#options.logger.info({ target: this.#options.target }, 'connected to the control plane');
+    this.#startHeartbeat(call);
+  }
+
+  #onResponse(call: DiscoveryCall, response: DiscoveryResponse): void {
+    if (this.#call !== call) return;
+    this.#onConnected(call);
+    this.#options.backoff.reset();
+    this.#stats.lastUpdateAt = Date.now();
+    const { nonce, ...update } = response;
+    const outcome = this.#options.applier.apply(update, 'grpc');
+    const reply: DiscoveryRequest = {
+      revision: outcome.revision,
+      snapshotHash: outcome.hash,
+      initialResourceVersions: NO_VERSIONS,
+      responseNonce: nonce,
+      ...(outcome.kind === 'rejected'
+        ? { errorDetail: { code: outcome.error.code, message: outcome.error.message } }
+        : {}),
+    };
+    if (outcome.kind === 'rejected') this.#stats.nacks += 1;
+    else this.#stats.acks += 1;
+    this.#write(call, reply);
+  }
+
+  #onClosed(call: DiscoveryCall, status: StatusObject): void {
+    if (this.#call !== call) return;
+    this.#call = undefined;
+    this.#stopHeartbeat();
+    if (this.#stopped) return;
+    if (this.#stats.state === 'connected') this.#stats.disconnects += 1;
+    this.#stats.state = 'disconnected';
+    this.#stats.lastError = `${status.code} ${status.details}`.trim();
+    const delay = this.#options.backoff.next();
+    this.#options.logger.warn(
+      { target: this.#options.target, code: status.code, details: status.details, retryInMs: delay },
+      'config stream closed; serving the current config and reconnecting',
+    );
+    this.#reconnectTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  #startHeartbeat(call: DiscoveryCall): void {
+    this.#stopHeartbeat();
+    this.#heartbeatTimer = setInterval(() => {
+      const held = this.#options.applier.held;
+      this.#write(call, {
+        revision: held.revision,
+        snapshotHash: held.hash,
+        initialResourceVersions: NO_VERSIONS,
+        responseNonce: '',
+        heartbeat: { sentAtUnixMs: Date.now() },
+      });
+    }, this.#options.heartbeatIntervalMs);
+    this.#heartbeatTimer.unref();
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
+  }
+
+  #write(call: DiscoveryCall, request: DiscoveryRequest): void {
+    if (this.#call !== call) return;
+    try {
+      call.write(request);
+    } catch (err) {
+      // A write racing the stream's end; the 'status' handler reconnects.
+      this.#options.logger.debug({ err: errorMessage(err) }, 'config stream write failed');
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { usageV1Descriptor } from './generated/index.js';
+import { MessageCodec, loadRoot, wireLong, wireUint32 } from './proto-codec.js';
+
+/**
+ * Message `UsageRecord` of proto/hubpo/usage/v1/usage.proto: one per AI request (streamed,
+ * failed and client-aborted ones included). Times are Unix ms; each token is counted under
+ * exactly one kind; `costMicros` is in millionths of `currency`.
+ */
+export interface UsageRecord {
+  readonly requestId: string;
+  readonly startedAtUnixMs: number;
+  readonly finishedAtUnixMs: number;
+  readonly consumer: string;
+  readonly route: string;
+  readonly model: string;
+  readonly provider: string;
+  readonly target: string;
+  readonly inputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly cacheWriteTokens: number;
+  readonly reasoningTokens: number;
+  readonly outputTokens: number;
+  readonly estimated: boolean;
+  readonly costMicros: number;
+  readonly currency: string;
+  readonly latencyMs: number;
+  readonly timeToFirstTokenMs: number;
+  readonly statusCode: number;
+  readonly errorCode: string;
+  readonly stream: boolean;
+  readonly aborted: boolean;
+}
+
+const uint32Fields = [
+  'inputTokens',
+  'cachedInputTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
+  'outputTokens',
+  'latencyMs',
+  'timeToFirstTokenMs',
+  'statusCode',
+] as const;
+
+const usageRecordCodec = new MessageCodec<UsageRecord>(
+  loadRoot(usageV1Descriptor),
+  'hubpo.usage.v1.UsageRecord',
+  (r) => {
+    const wire: Record<string, unknown> = {
+      ...r,
+      startedAtUnixMs: wireLong(r.startedAtUnixMs, 'UsageRecord.startedAtUnixMs', true),
+      finishedAtUnixMs: wireLong(r.finishedAtUnixMs, 'UsageRecord.finishedAtUnixMs', true),
+      costMicros: wireLong(r.costMicros, 'UsageRecord.costMicros', true),
+    };
+    for (const field of uint32Fields) wire[field] = wireUint32(r[field], `UsageRecord.${field}`);
+    return wire;
+  },
+  (f) => ({
+    requestId: f.string('requestId'),
+    startedAtUnixMs: f.long('startedAtUnixMs'),
+    finishedAtUnixMs: f.long('finishedAtUnixMs'),
+    consumer: f.string('consumer'),
+    route: f.string('route'),
+    model: f.string('model'),
+    provider: f.string('provider'),
+    target: f.string('target'),
+    inputTokens: f.int('inputTokens'),
+    cachedInputTokens: f.int('cachedInputTokens'),
+    cacheWriteTokens: f.int('cacheWriteTokens'),
+    reasoningTokens: f.int('reasoningTokens'),
+    outputTokens: f.int('outputTokens'),
+    estimated: f.bool('estimated'),
+    costMicros: f.long('costMicros'),
+    currency: f.string('currency'),
+    latencyMs: f.int('latencyMs'),
+    timeToFirstTokenMs: f.int('timeToFirstTokenMs'),
+    statusCode: f.int('statusCode'),
+    errorCode: f.string('errorCode'),
+    stream: f.bool('stream'),
+    aborted: f.bool('aborted'),
+  }),
+  'BAD_REQUEST',
+);
+
+export const encodeUsageRecord = (r: UsageRecord): Buffer => usageRecordCodec.encode(r);
+export const decodeUsageRecord = (b: Uint8Array): UsageRecord => usageRecordCodec.decode(b);

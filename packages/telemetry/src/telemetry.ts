@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { metrics, trace } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { ViewOptions } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { LATENCY_BUCKETS_S, MetricNames } from './metric-names.js';
+
+export interface TelemetryOptions {
+  readonly serviceName: string;
+  readonly serviceVersion?: string;
+  /** Resource attributes such as `hubpo.cluster`, `cloud.region`. */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** Metrics on by default; off gives a no-op meter. */
+  readonly metrics?: boolean;
+  /** Traces are recorded only when an exporter is given; otherwise the tracer is a no-op. */
+  readonly traceExporter?: SpanExporter;
+}
+
+/**
+ * One process's OpenTelemetry setup. Nothing is registered globally, so several programs can
+ * run in one test process. Instruments come from `meter`; `metricsHandler` serves the Prometheus
+ * text format. With metrics or tracing off, the no-op implementations cost (almost) nothing.
+ */
+export interface Telemetry {
+  readonly meter: Meter;
+  readonly tracer: Tracer;
+  readonly metricsEnabled: boolean;
+  readonly tracingEnabled: boolean;
+  metricsHandler(req: IncomingMessage, res: ServerResponse): void;
+  /** Exports buffered spans now. */
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+const latencyView = (instrumentName: string): ViewOptions => ({
+  instrumentName,
+  aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...LATENCY_BUCKETS_S] } },
+});
+
+export function createTelemetry(options: TelemetryOptions): Telemetry {
+  const resource = resourceFromAttributes({
+    'service.name': options.serviceName,
+    ...(options.serviceVersion === undefined ? {} : { 'service.version': options.serviceVersion }),
+    ...options.attributes,
+  });
+  const metricsEnabled = options.metrics ?? true;
+  const exporter = metricsEnabled ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+  const meterProvider =
+    exporter === undefined
+      ? undefined
+      : new MeterProvider({
+          resource,
+          readers: [exporter],
+          views: [
+            latencyView(MetricNames.httpServerRequestDuration),
+            latencyView(MetricNames.httpClientRequestDuration),
+            latencyView(MetricNames.genAiOperationDuration),
+            latencyView(MetricNames.genAiTimeToFirstToken),
+          ],
+        });
+  const tracerProvider =
+    options.traceExporter === undefined
+      ? undefined
+      : new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(options.traceExporter)] });
+  const meter = meterProvider?.getMeter(options.serviceName) ?? metrics.getMeterProvider().getMeter('noop');
+  const tracer = tracerProvider?.getTracer(options.serviceName) ?? trace.getTracerProvider().getTracer('noop');
+
+  return {
+    meter,
+    tracer,
+    metricsEnabled,
+    tracingEnabled: tracerProvider !== undefined,
+    metricsHandler(req, res) {
+      if (exporter === undefined) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics disabled\n');
+        return;
+      }
+      exporter.getMetricsRequestHandler(req, res);
+    },
+    async flush() {
+      await tracerProvider?.forceFlush();
+    },
+    async shutdown() {
+      await Promise.all([meterProvider?.shutdown(), tracerProvider?.shutdown()]);
+    },
+  };
+}
