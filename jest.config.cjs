@@ -32,7 +32,7 @@ module.exports = {
     {
       ...base,
       displayName: 'integration',
-      testMatch: ['<rootDir>/packages/*/test/integration/**/*.test.ts'],
+      testMatch: ['<rootDir>/packages/*/test/integration/**/*.test.ts', '<rootDir>/charts/*/test/**/*.test.ts'],
     },
     {
       ...base,

@@ -36,7 +36,13 @@ export class StreamAccumulator {
         const b = event.block;
         const part: OutputPart =
           b.kind === 'tool_call'
-            ? { kind: 'tool_call', id: b.id, name: b.name, arguments: '', ...(b.signature === undefined ? {} : { signature: b.signature }) }
+            ? {
+                kind: 'tool_call',
+                id: b.id,
+                name: b.name,
+                arguments: '',
+                ...(b.signature === undefined ? {} : { signature: b.signature }),
+              }
             : b.kind === 'redacted_thinking'
               ? { kind: 'redacted_thinking', data: b.data }
               : { kind: b.kind, text: '' };
@@ -50,12 +56,14 @@ export class StreamAccumulator {
         return;
       case 'tool_call_delta': {
         const builder = this.#parts.get(event.index);
-        if (builder?.part.kind === 'tool_call') builder.part = { ...builder.part, arguments: builder.part.arguments + event.argumentsDelta };
+        if (builder?.part.kind === 'tool_call')
+          builder.part = { ...builder.part, arguments: builder.part.arguments + event.argumentsDelta };
         return;
       }
       case 'signature_delta': {
         const builder = this.#parts.get(event.index);
-        if (builder?.part.kind === 'thinking') builder.part = { ...builder.part, signature: (builder.part.signature ?? '') + event.signature };
+        if (builder?.part.kind === 'thinking')
+          builder.part = { ...builder.part, signature: (builder.part.signature ?? '') + event.signature };
         return;
       }
       case 'finish':
@@ -103,7 +111,11 @@ export class StreamAccumulator {
     }
     const out: Choice[] = [...choices.keys()]
       .sort((a, b) => a - b)
-      .map((index) => ({ index, content: choices.get(index) ?? [], finish: this.#finishes.get(index) ?? { reason: 'other', raw: null } }));
+      .map((index) => ({
+        index,
+        content: choices.get(index) ?? [],
+        finish: this.#finishes.get(index) ?? { reason: 'other', raw: null },
+      }));
     return { id: this.#id, model: this.#model, created: this.#created, choices: out, usage: this.#usage };
   }
 
@@ -111,6 +123,7 @@ export class StreamAccumulator {
     const builder = this.#parts.get(index);
     if (builder === undefined) return;
     const part = builder.part;
-    if (part.kind === 'text' || part.kind === 'thinking' || part.kind === 'refusal') builder.part = { ...part, text: part.text + text };
+    if (part.kind === 'text' || part.kind === 'thinking' || part.kind === 'refusal')
+      builder.part = { ...part, text: part.text + text };
   }
 }

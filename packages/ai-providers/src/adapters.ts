@@ -23,7 +23,9 @@ export const adapters = Object.freeze({
   cohere: cohereAdapter,
   'openai-compatible': openaiCompatibleAdapter,
   mock: mockAdapter,
-} satisfies Record<ProviderId, ProviderAdapter>) as Readonly<Record<ProviderId, ProviderAdapter>> & { readonly mock: MockProviderAdapter };
+} satisfies Record<ProviderId, ProviderAdapter>) as Readonly<Record<ProviderId, ProviderAdapter>> & {
+  readonly mock: MockProviderAdapter;
+};
 
 export const PROVIDER_IDS: readonly ProviderId[] = Object.freeze(Object.keys(adapters) as ProviderId[]);
 

@@ -68,6 +68,9 @@ export function defineCapabilities(caps: Capabilities): Capabilities {
 }
 
 /** The adapter's defaults with the target's overrides applied. */
-export function mergeCapabilities(base: Capabilities, override: Partial<Capabilities> | undefined): Capabilities {
+export function mergeCapabilities(
+  base: Capabilities,
+  override: Partial<Capabilities> | undefined,
+): Capabilities {
   return override === undefined ? base : Object.freeze({ ...base, ...override });
 }

@@ -40,9 +40,17 @@ function hasPart(req: ChatRequest, test: (part: ContentPart) => boolean): boolea
 }
 
 /** Removes matching parts; a message left empty keeps a short placeholder so turns stay valid. */
-function withoutParts(messages: readonly Message[], test: (part: ContentPart) => boolean, placeholder: string): Message[] {
+function withoutParts(
+  messages: readonly Message[],
+  test: (part: ContentPart) => boolean,
+  placeholder: string,
+): Message[] {
   return messages.map((message) => {
-    if (!message.content.some(test) && !message.content.some((p) => p.kind === 'tool_result' && p.content.some(test))) return message;
+    if (
+      !message.content.some(test) &&
+      !message.content.some((p) => p.kind === 'tool_result' && p.content.some(test))
+    )
+      return message;
     const content: ContentPart[] = [];
     for (const part of message.content) {
       if (test(part)) continue;
@@ -62,7 +70,9 @@ function stripCache<T extends object>(value: T): T {
 }
 
 function stripPartCache(part: ContentPart): ContentPart {
-  return part.kind === 'tool_result' ? { ...stripCache(part), content: part.content.map(stripCache) } : stripCache(part);
+  return part.kind === 'tool_result'
+    ? { ...stripCache(part), content: part.content.map(stripCache) }
+    : stripCache(part);
 }
 
 const isImage = (p: ContentPart): boolean => p.kind === 'image';
@@ -223,11 +233,13 @@ const RULES: readonly FeatureRule[] = Object.freeze([
   },
   {
     feature: 'maxStopSequences',
-    used: (req, c) => c.maxStopSequences !== null && req.stop !== undefined && req.stop.length > c.maxStopSequences,
+    used: (req, c) =>
+      c.maxStopSequences !== null && req.stop !== undefined && req.stop.length > c.maxStopSequences,
     supported: () => false,
     message: 'stop sequences beyond the target limit were removed',
     drop: (req, c) => {
-      if (req.stop !== undefined && c.maxStopSequences !== null) req.stop = req.stop.slice(0, c.maxStopSequences);
+      if (req.stop !== undefined && c.maxStopSequences !== null)
+        req.stop = req.stop.slice(0, c.maxStopSequences);
     },
   },
   {
@@ -265,7 +277,9 @@ export function checkCapabilities(
       details: { features: 'streaming' },
     });
   }
-  const unsupported = RULES.filter((rule) => rule.used(req, capabilities, family) && !rule.supported(capabilities));
+  const unsupported = RULES.filter(
+    (rule) => rule.used(req, capabilities, family) && !rule.supported(capabilities),
+  );
   if (unsupported.length === 0) return { request: req, warnings: [] };
   const blocking = unsupported.filter((rule) => rule.hint !== true);
   if (policy === 'reject' && blocking.length > 0) {

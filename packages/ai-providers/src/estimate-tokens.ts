@@ -39,7 +39,8 @@ export function estimateRequestTokens(req: ChatRequest): number {
     for (const part of message.content) total += partTokens(part);
   }
   if (req.tools.length > 0) total += toolTokens(req.tools);
-  if (req.responseFormat?.kind === 'json_schema') total += estimateTokens(JSON.stringify(req.responseFormat.schema));
+  if (req.responseFormat?.kind === 'json_schema')
+    total += estimateTokens(JSON.stringify(req.responseFormat.schema));
   return total;
 }
 
@@ -88,7 +89,8 @@ function partTokens(part: ContentPart): number {
       return estimateTokens(part.name) + estimateTokens(part.arguments);
     case 'tool_result': {
       let total = 0;
-      for (const inner of part.content) total += inner.kind === 'text' ? estimateTokens(inner.text) : IMAGE_TOKENS;
+      for (const inner of part.content)
+        total += inner.kind === 'text' ? estimateTokens(inner.text) : IMAGE_TOKENS;
       return total;
     }
     case 'redacted_thinking':
@@ -101,7 +103,12 @@ function partTokens(part: ContentPart): number {
 function toolTokens(tools: readonly ToolDefinition[]): number {
   let total = 0;
   for (const tool of tools) {
-    total += tool.kind === 'function' ? estimateTokens(tool.name) + estimateTokens(tool.description ?? '') + estimateTokens(JSON.stringify(tool.parameters)) : estimateTokens(JSON.stringify(tool.value));
+    total +=
+      tool.kind === 'function'
+        ? estimateTokens(tool.name) +
+          estimateTokens(tool.description ?? '') +
+          estimateTokens(JSON.stringify(tool.parameters))
+        : estimateTokens(JSON.stringify(tool.value));
   }
   return total;
 }

@@ -25,12 +25,24 @@ export type {
   ToolResultPart,
   WireFamily,
 } from './internal/chat-request.js';
-export type { ChatResponse, Choice, Finish, FinishReason, OutputPart, RefusalPart } from './internal/chat-response.js';
+export type {
+  ChatResponse,
+  Choice,
+  Finish,
+  FinishReason,
+  OutputPart,
+  RefusalPart,
+} from './internal/chat-response.js';
 export { choiceText } from './internal/chat-response.js';
 export type { BlockStart, StreamDecoder, StreamEvent } from './internal/stream-event.js';
 export type { Usage } from './internal/usage.js';
 export { ZERO_USAGE, makeUsage, totalTokens, uncachedInputTokens } from './internal/usage.js';
-export type { Embedding, EmbeddingInput, EmbeddingsRequest, EmbeddingsResponse } from './internal/embeddings.js';
+export type {
+  Embedding,
+  EmbeddingInput,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+} from './internal/embeddings.js';
 
 // Adapters
 export type {
@@ -60,11 +72,19 @@ export type { EventStreamHeaderValue, EventStreamMessage } from './providers/bed
 // Usage and cost
 export { computeCost } from './compute-cost.js';
 export type { Cost, Pricing } from './compute-cost.js';
-export { estimateTokens, estimateRequestTokens, estimateOutputTokens, estimateUsage } from './estimate-tokens.js';
+export {
+  estimateTokens,
+  estimateRequestTokens,
+  estimateOutputTokens,
+  estimateUsage,
+} from './estimate-tokens.js';
 
 // OpenAI ingress
 export { parseOpenAIChatRequest } from './ingress/openai/parse-openai-chat-request.js';
-export { parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddings } from './ingress/openai/openai-embeddings-codec.js';
+export {
+  parseOpenAIEmbeddingsRequest,
+  renderOpenAIEmbeddings,
+} from './ingress/openai/openai-embeddings-codec.js';
 export { renderOpenAIChatCompletion, renderOpenAIUsage } from './ingress/openai/render-openai-response.js';
 export type { OpenAIRenderOptions } from './ingress/openai/render-openai-response.js';
 export { OpenAIStreamRenderer } from './ingress/openai/openai-stream-renderer.js';
@@ -76,10 +96,16 @@ export { renderOpenAIModels } from './ingress/openai/render-openai-models.js';
 // Anthropic ingress
 export { parseAnthropicRequest } from './ingress/anthropic/parse-anthropic-request.js';
 export type { AnthropicParseOptions } from './ingress/anthropic/parse-anthropic-request.js';
-export { renderAnthropicMessage, renderAnthropicUsage } from './ingress/anthropic/render-anthropic-response.js';
+export {
+  renderAnthropicMessage,
+  renderAnthropicUsage,
+} from './ingress/anthropic/render-anthropic-response.js';
 export { AnthropicStreamRenderer } from './ingress/anthropic/anthropic-stream-renderer.js';
 export { renderAnthropicError } from './ingress/anthropic/render-anthropic-error.js';
-export { renderAnthropicModels, renderAnthropicCountTokens } from './ingress/anthropic/render-anthropic-models.js';
+export {
+  renderAnthropicModels,
+  renderAnthropicCountTokens,
+} from './ingress/anthropic/render-anthropic-models.js';
 
 export type { ModelInfo } from './ingress/model-info.js';
 export type { RenderedError } from './ingress/rendered-error.js';

@@ -98,7 +98,12 @@ export interface ProviderAdapter {
   readonly capabilities: Capabilities;
   buildRequest(req: ChatRequest, target: TargetConfig, ctx: RequestContext): HttpRequestSpec;
   /** Parses a response body; a non-2xx status is turned into `parseError` and thrown. */
-  parseResponse(status: number, headers: HttpHeaders, body: ResponseBody, ctx?: ResponseContext): ChatResponse;
+  parseResponse(
+    status: number,
+    headers: HttpHeaders,
+    body: ResponseBody,
+    ctx?: ResponseContext,
+  ): ChatResponse;
   createStreamDecoder(ctx?: ResponseContext): StreamDecoder;
   /** Maps an upstream error response to a stable error kind, retryability and Retry-After. */
   parseError(status: number, headers: HttpHeaders, body: ResponseBody): HubpoError;

@@ -178,6 +178,7 @@ async function assemble(
     stop: () => {
       stopping ??= (async () => {
         try {
+          await pipeline.freezeStatuses();
           await group.stop();
         } finally {
           await closeAll();

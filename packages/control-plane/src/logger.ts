@@ -21,6 +21,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         'password',
         'databaseUrl',
         'body',
+        'err.body',
         'value',
       ],
       censor: '[redacted]',

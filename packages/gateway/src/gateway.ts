@@ -74,10 +74,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     });
   const slot = new RuntimeSlot(new NotReadyRuntime());
   const lkg = new LastKnownGoodFile(config.dataDir);
+  const state = new RuntimeState({ telemetry });
   const applier = new ConfigApplier({
     cluster: config.cluster,
     slot,
-    state: new RuntimeState({ telemetry }),
+    state,
     compile: options.compileRuntime ?? compileRuntime,
     lkg,
     logger,
@@ -93,6 +94,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     telemetry,
     ownTelemetry,
     slot,
+    state,
     applier,
     lkg,
     driver,
@@ -195,6 +197,7 @@ interface RunningGatewayParts {
   readonly telemetry: Telemetry;
   readonly ownTelemetry: boolean;
   readonly slot: RuntimeSlot;
+  readonly state: RuntimeState;
   readonly applier: ConfigApplier;
   readonly lkg: LastKnownGoodFile;
   readonly driver: ConfigDriver;
@@ -251,15 +254,17 @@ class RunningGateway implements Gateway {
 
   /**
    * Readiness turns 503 first (load balancers stop sending), config updates stop, the proxy
-   * listener drains, then the runtime is retired, the LKG write finishes and the admin listener
-   * closes last (probes and scrapes work while draining).
+   * listener drains, then the runtime is retired and its upstream connections closed, the LKG
+   * write finishes and the admin listener closes last (probes and scrapes work while draining).
    */
   async #stop(): Promise<void> {
-    const { driver, timeouts, slot, applier, logger, telemetry, ownTelemetry } = this.#parts;
+    const { driver, timeouts, slot, state, applier, logger, telemetry, ownTelemetry } = this.#parts;
     logger.info({ drainTimeoutMs: timeouts.drainTimeoutMs }, 'gateway stopping');
     await driver.stop();
     await this.#proxy.close(timeouts.drainTimeoutMs);
     if (slot.ready) slot.current.retire();
+    // Upstream keep-alive pools and proxied WebSockets still open after the drain.
+    await state.close();
     await applier.flush();
     await this.#admin.close(1_000);
     if (ownTelemetry) await telemetry.shutdown();

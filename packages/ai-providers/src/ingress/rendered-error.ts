@@ -12,7 +12,8 @@ export function errorHeaders(error: HubpoError): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const ms = error.details['retryAfterMs'];
   if (typeof ms === 'number') headers['retry-after'] = String(Math.max(0, Math.ceil(ms / 1000)));
-  else if (typeof error.details['retryAfter'] === 'string') headers['retry-after'] = error.details['retryAfter'];
+  else if (typeof error.details['retryAfter'] === 'string')
+    headers['retry-after'] = error.details['retryAfter'];
   return headers;
 }
 

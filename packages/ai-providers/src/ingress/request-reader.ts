@@ -28,7 +28,12 @@ export class RequestReader {
     return v;
   }
 
-  number(obj: JsonObject, key: string, path: string, range: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+  number(
+    obj: JsonObject,
+    key: string,
+    path: string,
+    range: { min?: number; max?: number; integer?: boolean } = {},
+  ): number | undefined {
     const v = obj[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
@@ -36,8 +41,10 @@ export class RequestReader {
       return undefined;
     }
     if (range.integer === true && !Number.isInteger(v)) this.issue(`${path}/${key}`, 'must be an integer');
-    else if (range.min !== undefined && v < range.min) this.issue(`${path}/${key}`, `must be >= ${range.min}`);
-    else if (range.max !== undefined && v > range.max) this.issue(`${path}/${key}`, `must be <= ${range.max}`);
+    else if (range.min !== undefined && v < range.min)
+      this.issue(`${path}/${key}`, `must be >= ${range.min}`);
+    else if (range.max !== undefined && v > range.max)
+      this.issue(`${path}/${key}`, `must be <= ${range.max}`);
     else return v;
     return undefined;
   }
@@ -94,11 +101,15 @@ export function requestObject(body: unknown): JsonObject {
     try {
       value = JSON.parse(bodyText(body)) as unknown;
     } catch {
-      throw new HubpoError('BAD_REQUEST', 'request body is not valid JSON', { issues: [{ path: '', message: 'invalid JSON' }] });
+      throw new HubpoError('BAD_REQUEST', 'request body is not valid JSON', {
+        issues: [{ path: '', message: 'invalid JSON' }],
+      });
     }
   }
   if (!isObject(value)) {
-    throw new HubpoError('BAD_REQUEST', 'request body must be a JSON object', { issues: [{ path: '', message: 'must be an object' }] });
+    throw new HubpoError('BAD_REQUEST', 'request body must be a JSON object', {
+      issues: [{ path: '', message: 'must be an object' }],
+    });
   }
   return value;
 }

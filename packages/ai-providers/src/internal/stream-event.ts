@@ -14,17 +14,23 @@ export type BlockStart =
  * One event of a decoded provider stream. Decoders guarantee this grammar for every input
  * chunking (the same bytes always give the same events):
  *
- *   message_start (block_start delta* block_stop)* finish+ usage* message_stop
+ *   message_start (block_start delta* block_stop)* finish+ message_stop
  *
- * with `error` possible anywhere, after which nothing but `message_stop`-less end follows.
- * Block `index` values are unique within a stream, assigned in start order from 0; `choice` is
- * the choice index (always 0 unless n > 1). Deltas name their block by `index`. A `usage` event
- * carries the CUMULATIVE usage known so far; the last one is the call's usage. Blocks of one
- * choice never overlap: a block stops before the next block of that choice starts.
+ * `usage` events may appear anywhere after `message_start` and before `message_stop`; each carries
+ * the CUMULATIVE usage known so far, and the last one is the call's usage (decoders add an
+ * estimated one when the provider sent none). `error` may replace the rest of the stream: after
+ * it nothing follows. Block `index` values are unique within a stream, assigned in start order
+ * from 0; `choice` is the choice index (0 unless n > 1). Deltas name their block by `index`.
+ * Blocks of one choice do not overlap: a block stops before the next block of that choice starts.
  */
 export type StreamEvent =
   | { readonly kind: 'message_start'; readonly id: string; readonly model: string; readonly created: number }
-  | { readonly kind: 'block_start'; readonly index: number; readonly choice: number; readonly block: BlockStart }
+  | {
+      readonly kind: 'block_start';
+      readonly index: number;
+      readonly choice: number;
+      readonly block: BlockStart;
+    }
   | { readonly kind: 'text_delta'; readonly index: number; readonly text: string }
   | { readonly kind: 'tool_call_delta'; readonly index: number; readonly argumentsDelta: string }
   | { readonly kind: 'thinking_delta'; readonly index: number; readonly text: string }

@@ -1,5 +1,11 @@
 import { HubpoError } from '@hubpo/core';
-import type { ChatRequest, MediaSource, Message, TextPart, ToolResultPart } from '../internal/chat-request.js';
+import type {
+  ChatRequest,
+  MediaSource,
+  Message,
+  TextPart,
+  ToolResultPart,
+} from '../internal/chat-request.js';
 import { isObject } from './json-value.js';
 
 /**
@@ -60,7 +66,11 @@ export function mediaSourceFromUrl(url: string): MediaSource {
   if (url.startsWith(DATA_URL_PREFIX)) {
     const marker = url.indexOf(BASE64_MARKER);
     if (marker > 0) {
-      return { kind: 'base64', mediaType: url.slice(DATA_URL_PREFIX.length, marker), data: url.slice(marker + BASE64_MARKER.length) };
+      return {
+        kind: 'base64',
+        mediaType: url.slice(DATA_URL_PREFIX.length, marker),
+        data: url.slice(marker + BASE64_MARKER.length),
+      };
     }
   }
   return { kind: 'url', url };

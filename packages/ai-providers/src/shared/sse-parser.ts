@@ -85,7 +85,10 @@ export class SseParser {
 
   #dispatch(out: SseEvent[]): void {
     if (this.#data.length > 0) {
-      out.push({ event: this.#event, data: this.#data.length === 1 ? (this.#data[0] as string) : this.#data.join('\n') });
+      out.push({
+        event: this.#event,
+        data: this.#data.length === 1 ? (this.#data[0] as string) : this.#data.join('\n'),
+      });
     }
     this.#data = [];
     this.#event = '';

@@ -48,7 +48,10 @@ export function upstreamError(info: UpstreamErrorInfo): HubpoError {
   if (rawRetryAfter !== undefined) details['retryAfter'] = rawRetryAfter;
   const retryAfterMs = retryAfterFromHeaders(info.headers) ?? info.retryAfterMs;
   if (retryAfterMs !== undefined) details['retryAfterMs'] = retryAfterMs;
-  const message = info.message !== undefined && info.message.length > 0 ? info.message : `upstream returned HTTP ${info.status}`;
+  const message =
+    info.message !== undefined && info.message.length > 0
+      ? info.message
+      : `upstream returned HTTP ${info.status}`;
   const options: { status?: number; retryable?: boolean; details: typeof details } = { details };
   if (kind === 'BAD_REQUEST') options.status = 400;
   if (kind === 'PROVIDER_RATE_LIMITED' && isQuotaExhausted(info)) options.retryable = false;
@@ -57,10 +60,13 @@ export function upstreamError(info: UpstreamErrorInfo): HubpoError {
 
 function errorKind(info: UpstreamErrorInfo): ErrorKind {
   const { status } = info;
-  if (info.contextLength === true || info.code === 'context_length_exceeded') return 'CONTEXT_LENGTH_EXCEEDED';
+  if (info.contextLength === true || info.code === 'context_length_exceeded')
+    return 'CONTEXT_LENGTH_EXCEEDED';
   if (info.overloaded === true || status === 529 || status === 503) return 'UNAVAILABLE';
   if (status === 400 || status === 422) {
-    return info.message !== undefined && CONTEXT_LENGTH_MESSAGE.test(info.message) ? 'CONTEXT_LENGTH_EXCEEDED' : 'BAD_REQUEST';
+    return info.message !== undefined && CONTEXT_LENGTH_MESSAGE.test(info.message)
+      ? 'CONTEXT_LENGTH_EXCEEDED'
+      : 'BAD_REQUEST';
   }
   if (status === 401 || status === 403) return 'PROVIDER_AUTH';
   if (status === 404) return 'MODEL_NOT_FOUND';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { HubpoError, errorMessage } from '@hubpo/core';
+import { HubpoError, assertNever, errorMessage } from '@hubpo/core';
 import { diffSnapshot, discoveryRequestKind, discoveryResponseFor, snapshotVersions } from '@hubpo/snapshot';
 import type { DiscoveryNode, DiscoveryRequest, DiscoveryResponse, Snapshot } from '@hubpo/snapshot';
 import type { Logger } from '../logger.js';
@@ -15,8 +15,11 @@ export interface StreamContext {
   readonly logger: Logger;
   /** The snapshot the node's cluster should serve; registers an unknown cluster. */
   snapshotFor(cluster: string): Promise<Snapshot>;
-  /** The stream learned its cluster (first message) or ended (`undefined`). */
-  attach(stream: DiscoveryStream, cluster: string | undefined): void;
+  /**
+   * The stream learned its cluster (first message) or ended (`undefined`). Returns the cluster's
+   * snapshot as published now: from here on, newer ones arrive through `offer`.
+   */
+  attach(stream: DiscoveryStream, cluster: string | undefined): Snapshot | undefined;
 }
 
 /** Above this many changed + removed resources (and half the snapshot) a full snapshot is sent. */
@@ -104,6 +107,8 @@ export class DiscoveryStream {
       case 'heartbeat':
         if (this.#node !== undefined) this.#ctx.registry.seen(this.#node.id);
         return;
+      default:
+        assertNever(kind, 'discovery request kind');
     }
   }
 
@@ -137,8 +142,8 @@ export class DiscoveryStream {
       'gateway connected',
     );
     const snapshot = await this.#ctx.snapshotFor(node.cluster);
-    this.#ctx.attach(this, node.cluster);
-    this.#latest ??= snapshot;
+    const current = this.#ctx.attach(this, node.cluster) ?? snapshot;
+    if (this.#latest === undefined || this.#latest.revision < current.revision) this.#latest = current;
     this.#send(this.#latest, true);
   }
 
@@ -192,7 +197,8 @@ export class DiscoveryStream {
   #send(snapshot: Snapshot, always: boolean): void {
     if (this.#closed || (!always && snapshot.hash === this.#heldHash)) return;
     const nonce = randomBytes(12).toString('base64url');
-    const full = this.#forceFull || this.#held.size === 0 || this.#tooFarBehind(snapshot);
+    const holdsNothing = this.#heldHash === '' && this.#held.size === 0;
+    const full = this.#forceFull || holdsNothing || this.#tooFarBehind(snapshot);
     const response = discoveryResponseFor(
       snapshot,
       full ? { nonce, full: true } : { nonce, held: this.#held },

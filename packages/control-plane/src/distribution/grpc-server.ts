@@ -104,15 +104,16 @@ export class GrpcConfigServer implements Runner {
     this.#all.add(stream);
   }
 
-  #attach(stream: DiscoveryStream, cluster: string | undefined): void {
+  #attach(stream: DiscoveryStream, cluster: string | undefined): Snapshot | undefined {
     for (const set of this.#streams.values()) set.delete(stream);
     if (cluster === undefined) {
       this.#all.delete(stream);
-      return;
+      return undefined;
     }
     const set = this.#streams.get(cluster) ?? new Set();
     set.add(stream);
     this.#streams.set(cluster, set);
+    return this.#o.published.get(cluster)?.snapshot;
   }
 
   /**

@@ -40,6 +40,8 @@ export class NatsPublisher implements Runner {
   #retryMs: number;
   #stopped = false;
   #connecting: Promise<void> | undefined;
+  /** False between a disconnect and the reconnect: requests then would only wait for their timeout. */
+  #online = false;
   /** Revision and hash last written per cluster, for `GET /api/v1/config`. */
   readonly #written = new Map<string, { revision: number; hash: string }>();
 
@@ -94,6 +96,7 @@ export class NatsPublisher implements Runner {
         return;
       }
       this.#nc = nc;
+      this.#online = true;
       void this.#watchStatus(nc);
       this.#acks = subscribeAcks(nc, (ack) => this.#onAck(ack), {
         onError: (err) =>
@@ -109,11 +112,17 @@ export class NatsPublisher implements Runner {
 
   async #watchStatus(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
-      if (status.type === 'disconnect') this.#o.logger.warn('NATS disconnected; gRPC distribution continues');
+      if (status.type === 'disconnect') {
+        this.#online = false;
+        this.#o.logger.warn('NATS disconnected; gRPC distribution continues');
+      }
       if (status.type === 'reconnect') {
+        this.#online = true;
         this.#o.logger.info('NATS reconnected; publishing the latest snapshots');
         this.#markAllPending();
         this.#retryMs = this.#o.retryMinMs ?? 250;
+        if (this.#retry !== undefined) clearTimeout(this.#retry);
+        this.#retry = undefined;
         this.#kick();
       }
     }
@@ -124,14 +133,14 @@ export class NatsPublisher implements Runner {
   }
 
   #kick(): void {
-    if (this.#draining !== undefined || this.#stopped || this.#nc === undefined) return;
+    if (this.#draining !== undefined || this.#stopped || this.#nc === undefined || !this.#online) return;
     this.#draining = this.#drain().finally(() => {
       this.#draining = undefined;
     });
   }
 
   async #drain(): Promise<void> {
-    while (this.#pending.size > 0 && !this.#stopped) {
+    while (this.#pending.size > 0 && !this.#stopped && this.#online) {
       const cluster = this.#pending.values().next().value as string;
       this.#pending.delete(cluster);
       const published = this.#o.published.get(cluster);

@@ -62,6 +62,7 @@ export class ConfigPipeline implements Runner {
   #resync: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #serial: Promise<void> = Promise.resolve();
+  #frozen = false;
 
   constructor(options: ConfigPipelineOptions) {
     this.#o = options;
@@ -127,9 +128,15 @@ export class ConfigPipeline implements Runner {
     await this.#statusDebouncer.flush();
   }
 
-  /** Schedules a status refresh (debounced), e.g. after gateway ACKs. */
-  refreshStatuses(): void {
-    this.#statusDebouncer.trigger();
+  /**
+   * Stops status refreshes now: on shutdown, gateways are disconnected from this process only,
+   * and writing `Distributed` from that would flap every object's status on each restart.
+   */
+  async freezeStatuses(): Promise<void> {
+    this.#frozen = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    await this.#statusDebouncer.stop();
   }
 
   #exclusive(fn: () => Promise<void>): Promise<void> {
@@ -215,7 +222,7 @@ export class ConfigPipeline implements Runner {
 
   async #writeStatuses(): Promise<void> {
     const last = this.#last;
-    if (last === undefined) return;
+    if (last === undefined || this.#frozen) return;
     const written = await this.#statuses.write(last);
     if (written > 0) this.#o.logger.debug({ written, revision: last.revision }, 'statuses written');
   }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
-import type { Migration, MigrationProvider } from 'kysely/migration';
+import { Migrator } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely';
 import { HubpoError } from '@hubpo/core';
 import type { Db } from './database.js';
 

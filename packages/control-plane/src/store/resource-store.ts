@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Expression, ExpressionBuilder, Selectable, SqlBool, Transaction } from 'kysely';
 import type { KindName } from '@hubpo/api';
-import { HubpoError, stableStringify } from '@hubpo/core';
+import { HubpoError, assertNever, stableStringify } from '@hubpo/core';
 import type { ContinuePosition } from './continue-token.js';
 import type { Database, Db, ResourcesTable } from './database.js';
 import type { LabelRequirement } from './label-selector.js';
@@ -325,6 +325,8 @@ function labelCondition(
       return sql<SqlBool>`jsonb_exists(${labels}, ${r.key})`;
     case 'absent':
       return sql<SqlBool>`not jsonb_exists(${labels}, ${r.key})`;
+    default:
+      return assertNever(r, 'label requirement');
   }
 }
 

@@ -24,7 +24,7 @@ const conditionOf = (body: { status: { conditions?: { type: string }[] } }, type
 
 describe('config pipeline', () => {
   it('translates a burst of writes once, after the burst', async () => {
-    const harness = await startHarness({ debounceMs: 150, maxWaitMs: 5000 });
+    const harness = await startHarness({ debounceMs: 300, maxWaitMs: 10_000 });
     h = harness;
     expect(await snapshotRows(harness)).toHaveLength(1); // the empty config, published at start
     const writes = await Promise.all(
@@ -39,7 +39,7 @@ describe('config pipeline', () => {
       return r.length > 1 ? r : undefined;
     });
     // Give a second (wrong) publication time to happen before asserting there is none.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     const all = await snapshotRows(harness);
     expect(all).toHaveLength(2);
     expect(rows[1]?.objects).toHaveLength(15);

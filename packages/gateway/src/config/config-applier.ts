@@ -165,10 +165,12 @@ export class ConfigApplier {
   #apply(update: RevisionUpdate, source: ConfigSource): ApplyOutcome {
     const held = this.#held;
     const log = this.#options.logger;
-    if (
-      update.revision < held.revision ||
-      (update.revision === held.revision && update.snapshotHash !== held.hash)
-    ) {
+    // Nothing held yet: any whole snapshot applies, including the control plane's empty revision 0.
+    const stale =
+      this.#snapshot !== undefined &&
+      (update.revision < held.revision ||
+        (update.revision === held.revision && update.snapshotHash !== held.hash));
+    if (stale) {
       log.warn(
         { revision: update.revision, serving: held.revision, source },
         'ignoring a stale config revision',

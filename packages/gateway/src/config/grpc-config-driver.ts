@@ -48,6 +48,8 @@ export class GrpcConfigDriver implements ConfigDriver {
   #reconnectTimer: NodeJS.Timeout | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Streams that ended since the last response (quiets repeated reconnect logs). */
+  #failures = 0;
 
   constructor(options: GrpcConfigDriverOptions) {
     this.#options = options;
@@ -97,6 +99,15 @@ export class GrpcConfigDriver implements ConfigDriver {
       if (this.#call === call) this.#stats.lastError = err.message;
     });
     call.on('status', (status: StatusObject) => this.#onClosed(call, status));
+    // A control plane with nothing new sends nothing (not even headers): the channel's
+    // readiness is what says the stream is up.
+    client.waitForReady(
+      Date.now() + this.#options.keepaliveTimeMs + this.#options.keepaliveTimeoutMs,
+      (err) => {
+        if (err === undefined || err === null) this.#onConnected(call);
+      },
+    );
+    this.#startHeartbeat(call);
     const held = this.#options.applier.held;
     this.#write(call, {
       node: this.#options.node,
@@ -117,13 +128,13 @@ export class GrpcConfigDriver implements ConfigDriver {
     this.#stats.connectedAt = Date.now();
     this.#stats.lastError = null;
     this.#options.logger.info({ target: this.#options.target }, 'connected to the control plane');
-    this.#startHeartbeat(call);
   }
 
   #onResponse(call: DiscoveryCall, response: DiscoveryResponse): void {
     if (this.#call !== call) return;
     this.#onConnected(call);
     this.#options.backoff.reset();
+    this.#failures = 0;
     this.#stats.lastUpdateAt = Date.now();
     const { nonce, ...update } = response;
     const outcome = this.#options.applier.apply(update, 'grpc');
@@ -150,7 +161,10 @@ export class GrpcConfigDriver implements ConfigDriver {
     this.#stats.state = 'disconnected';
     this.#stats.lastError = `${status.code} ${status.details}`.trim();
     const delay = this.#options.backoff.next();
-    this.#options.logger.warn(
+    // The first failure in a row is a warning; the retries that follow are debug noise.
+    const level = this.#failures === 0 ? 'warn' : 'debug';
+    this.#failures += 1;
+    this.#options.logger[level](
       { target: this.#options.target, code: status.code, details: status.details, retryInMs: delay },
       'config stream closed; serving the current config and reconnecting',
     );

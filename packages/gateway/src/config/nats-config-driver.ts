@@ -130,7 +130,7 @@ export class NatsConfigDriver implements ConfigDriver {
       } else if (type === 'reconnect') {
         this.#onConnected();
         this.#options.logger.info({ server: redactUrl(String(event.data)) }, 'NATS reconnected');
-        // The manifest watch re-reads on reconnect too; this covers a watch that has not been created yet.
+        // The manifest watch re-reads after a reconnect too; this read does not depend on it.
         if (this.#bucket !== undefined) this.#reconcile.trigger();
       }
     }
@@ -157,7 +157,12 @@ export class NatsConfigDriver implements ConfigDriver {
       snapshot = await bucket.readSnapshot(this.#options.cluster);
     } catch (err) {
       if (HubpoError.is(err, 'SNAPSHOT_INVALID') || HubpoError.is(err, 'SNAPSHOT_CORRUPT')) {
-        this.#report(this.#options.applier.held, err, this.#manifest?.revision ?? 0, this.#manifest?.hash ?? '');
+        this.#report(
+          this.#options.applier.held,
+          err,
+          this.#manifest?.revision ?? 0,
+          this.#manifest?.hash ?? '',
+        );
         return;
       }
       this.#scheduleRetry(err);
@@ -253,7 +258,7 @@ export class NatsConfigDriver implements ConfigDriver {
 
   /** Runs `attempt` until it succeeds or the driver stops (then undefined). */
   async #retrying<T>(what: string, attempt: () => Promise<T>): Promise<T | undefined> {
-    while (!this.#stopped) {
+    for (let failures = 0; !this.#stopped; failures += 1) {
       try {
         const value = await attempt();
         this.#options.backoff.reset();
@@ -261,7 +266,9 @@ export class NatsConfigDriver implements ConfigDriver {
       } catch (err) {
         this.#stats.lastError = `${what}: ${errorMessage(err)}`;
         const delay = this.#options.backoff.next();
-        this.#options.logger.warn({ err: errorMessage(err), retryInMs: delay }, `cannot ${what}; retrying`);
+        // The first failure is a warning; the retries that follow are debug noise.
+        const level = failures === 0 ? 'warn' : 'debug';
+        this.#options.logger[level]({ err: errorMessage(err), retryInMs: delay }, `cannot ${what}; retrying`);
         await new Promise<void>((wake) => {
           this.#sleep = { timer: setTimeout(wake, delay), wake };
         });

@@ -19,12 +19,19 @@ export abstract class BackendPicker {
     const targets = this.targets;
     if (targets.length === 1) return targets[0]!;
     return (
-      this.pass(clock, exclude, false) ?? this.pass(clock, exclude, true) ?? this.pass(clock, null, true) ?? targets[0]!
+      this.pass(clock, exclude, false) ??
+      this.pass(clock, exclude, true) ??
+      this.pass(clock, null, true) ??
+      targets[0]!
     );
   }
 
   /** One selection among the targets `pickable` accepts; null when there is none. */
-  protected abstract pass(clock: () => number, exclude: BackendTarget | null, panic: boolean): BackendTarget | null;
+  protected abstract pass(
+    clock: () => number,
+    exclude: BackendTarget | null,
+    panic: boolean,
+  ): BackendTarget | null;
 }
 
 /** Weighted random choice among pickable targets, skipping `skip` as well. */

@@ -12,7 +12,14 @@ export class BackendTarget {
   readonly health: BackendHealth;
   readonly pool: UpstreamPool;
 
-  constructor(id: string, weight: number, origin: string, basePath: string, health: BackendHealth, pool: UpstreamPool) {
+  constructor(
+    id: string,
+    weight: number,
+    origin: string,
+    basePath: string,
+    health: BackendHealth,
+    pool: UpstreamPool,
+  ) {
     this.id = id;
     this.weight = weight;
     this.origin = origin;

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ErrorCodes } from '@hubpo/core';
 import type { ErrorKind } from '@hubpo/core';
@@ -52,8 +52,8 @@ export const Replies = Object.freeze({
 
 /**
  * Answers `res` with `reply`. `extra` is a flat `[name, value, ...]` list (WWW-Authenticate,
- * Retry-After, RateLimit-*). When the request body was not read to its end the connection is
- * closed afterwards: the unread bytes cannot be told apart from a next request.
+ * Retry-After, RateLimit-*). When request body bytes are still unread the connection is closed
+ * afterwards rather than drained.
  */
 export function sendErrorReply(
   res: ServerResponse,
@@ -77,9 +77,19 @@ export function sendErrorReply(
     requestId,
   ];
   if (extra !== null) for (let i = 0; i < extra.length; i++) headers.push(extra[i]!);
-  if (!res.req.complete) headers.push('connection', 'close');
+  if (hasUnreadBody(res.req)) headers.push('connection', 'close');
   res.writeHead(reply.status, headers);
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * Whether the request still has body bytes on the way: node would read and discard them to keep
+ * the connection, which for a rejected upload means receiving all of it for nothing.
+ */
+function hasUnreadBody(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return length === undefined ? req.headers['transfer-encoding'] !== undefined : length !== '0';
 }
 
 /** The same reply written raw on an upgrade socket (no `ServerResponse` exists there), then closed. */
@@ -98,6 +108,7 @@ export function writeSocketErrorReply(
     `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? 'Error'}\r\n` +
     `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
     `cache-control: no-store\r\nx-request-id: ${requestId}\r\nconnection: close\r\n`;
-  if (extra !== null) for (let i = 0; i + 1 < extra.length; i += 2) head += `${extra[i]}: ${extra[i + 1]}\r\n`;
+  if (extra !== null)
+    for (let i = 0; i + 1 < extra.length; i += 2) head += `${extra[i]}: ${extra[i + 1]}\r\n`;
   socket.end(`${head}\r\n${body}`);
 }

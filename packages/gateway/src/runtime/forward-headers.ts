@@ -129,7 +129,7 @@ function pushOwn(out: string[], modifier: HeaderModifier | null, name: string, v
 
 /** One raw header name or value from undici (Buffers on HTTP/1.1), as node writes it back. */
 function text(raw: Buffer | string): string {
-  return typeof raw === 'string' ? raw : raw.latin1Slice(0, raw.length);
+  return typeof raw === 'string' ? raw : raw.toString('latin1');
 }
 
 /**

@@ -29,7 +29,8 @@ export class HeaderModifier {
 
   constructor(config: HeaderModifierConfig) {
     const adds = new Map<string, string>();
-    for (const { name, value } of config.add) adds.set(name, adds.has(name) ? `${adds.get(name)},${value}` : value);
+    for (const { name, value } of config.add)
+      adds.set(name, adds.has(name) ? `${adds.get(name)},${value}` : value);
     const sets = new Map<string, string>();
     for (const { name, value } of config.set) sets.set(name, value);
     const removes = new Set(config.remove);

@@ -50,6 +50,14 @@ const CLIENT_CLOSED = 499;
 /** Abort reasons handed to undici; created once (no stack capture per request). */
 const CLIENT_GONE = new Error('the client closed the connection');
 const DEADLINE_PASSED = new Error('the request timeout passed');
+const ATTEMPT_TIMED_OUT = Object.assign(new Error('no response headers within the backend request timeout'), {
+  code: 'UND_ERR_HEADERS_TIMEOUT',
+});
+/**
+ * undici runs header and body timeouts on its coarse timers (about 1 s resolution). Per-attempt
+ * timeouts up to this long get a precise timer of their own for the header phase.
+ */
+const PRECISE_ATTEMPT_TIMEOUT_MS = 2000;
 
 /** Scratch for `splitTarget` (matching is synchronous). */
 const target: SplitTarget = { path: '/', query: '', authority: null };
@@ -68,6 +76,9 @@ function onDeadline(exchange: ProxyExchange): void {
 function onRetryTimer(exchange: ProxyExchange): void {
   exchange.retryNow();
 }
+function onAttemptTimeout(exchange: ProxyExchange): void {
+  exchange.attemptTimedOut();
+}
 
 /**
  * One client request through the runtime: match, admit, then proxy with retries. It is its own
@@ -77,7 +88,9 @@ function onRetryTimer(exchange: ProxyExchange): void {
  * Contracts: the response head is written once; nothing is retried after response bytes reached
  * the client; every path ends in `#finish` exactly once.
  */
-export class ProxyExchange implements MatchInput, AdmissionSubject, ForwardContext, Dispatcher.DispatchHandler {
+export class ProxyExchange
+  implements MatchInput, AdmissionSubject, ForwardContext, Dispatcher.DispatchHandler
+{
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly method: string;
@@ -107,6 +120,7 @@ export class ProxyExchange implements MatchInput, AdmissionSubject, ForwardConte
   #resume: (() => void) | null = null;
   #deadline: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
+  #attemptTimer: NodeJS.Timeout | null = null;
 
   constructor(host: ExchangeHost, req: IncomingMessage, res: ServerResponse) {
     this.#host = host;
@@ -163,7 +177,8 @@ export class ProxyExchange implements MatchInput, AdmissionSubject, ForwardConte
     if (rule.admits && !this.#admit(rule)) return;
     if (rule.picker === null) return this.#reject(Replies.aiNotEnabled, null);
 
-    this.#path = (rule.pathRewrite === null ? path : rule.pathRewrite.apply(path, candidate.pathValue)) + this.query;
+    this.#path =
+      (rule.pathRewrite === null ? path : rule.pathRewrite.apply(path, candidate.pathValue)) + this.query;
     this.#upstreamHeaders = buildUpstreamHeaders(this.headers, this);
     (this.res as TrackedResponse)[kExchange] = this;
     this.res.on('close', onResponseClose);
@@ -240,6 +255,9 @@ export class ProxyExchange implements MatchInput, AdmissionSubject, ForwardConte
     this.#target = backend;
     backend.health.inflight++;
     this.#phase = UPSTREAM;
+    if (rule.backendRequestMs > 0 && rule.backendRequestMs <= PRECISE_ATTEMPT_TIMEOUT_MS) {
+      this.#attemptTimer = setTimeout(onAttemptTimeout, rule.backendRequestMs, this);
+    }
     backend.pool.dispatcher.dispatch(
       {
         path: backend.basePath === '' ? this.#path : backend.basePath + this.#path,
@@ -261,6 +279,7 @@ export class ProxyExchange implements MatchInput, AdmissionSubject, ForwardConte
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200 || this.#phase === DONE) return true;
+    if (this.#attemptTimer !== null) this.#clearAttemptTimer();
     const rule = this.rule!;
     const backend = this.#target!;
     if (statusCode >= 500) {
@@ -274,7 +293,10 @@ export class ProxyExchange implements MatchInput, AdmissionSubject, ForwardConte
       backend.health.recordSuccess();
     }
     const extra = this.limiter === null ? null : rateLimitHeaders(this.limiter, this.bucket!, false);
-    this.res.writeHead(statusCode, buildResponseHeaders(rawHeaders, this.requestId, rule.responseHeaders, extra));
+    this.res.writeHead(
+      statusCode,
+      buildResponseHeaders(rawHeaders, this.requestId, rule.responseHeaders, extra),
+    );
     this.#phase = STREAMING;
     this.#status = statusCode;
     this.#resume = resume;
@@ -352,13 +374,29 @@ export class ProxyExchange implements MatchInput, AdmissionSubject, ForwardConte
     this.#finish(CLIENT_CLOSED);
   }
 
+  /** The precise per-attempt timer fired before response headers. */
+  attemptTimedOut(): void {
+    this.#attemptTimer = null;
+    const abort = this.#abort;
+    if (abort !== null && this.#phase === UPSTREAM) {
+      this.#abort = null;
+      abort(ATTEMPT_TIMED_OUT);
+    }
+  }
+
   retryNow(): void {
     this.#retryTimer = null;
     if (this.#phase !== DONE) this.#dispatch();
   }
 
+  #clearAttemptTimer(): void {
+    clearTimeout(this.#attemptTimer!);
+    this.#attemptTimer = null;
+  }
+
   #settleAttempt(): void {
     this.#abort = null;
+    if (this.#attemptTimer !== null) this.#clearAttemptTimer();
     const backend = this.#target;
     if (backend !== null) backend.health.inflight--;
   }
@@ -439,7 +477,8 @@ export class ProxyExchange implements MatchInput, AdmissionSubject, ForwardConte
     const state = this.#host.state;
     const metrics = state.metrics;
     if (metrics !== null) {
-      const ruleMetrics = this.rule === null ? (unmatchedMetrics ??= new RuleMetrics('', '')) : this.rule.metrics;
+      const ruleMetrics =
+        this.rule === null ? (unmatchedMetrics ??= new RuleMetrics('', '')) : this.rule.metrics;
       const seconds = (state.clock() - this.#startedAt) / 1000;
       metrics.requestDuration.record(seconds, ruleMetrics.byStatusClass[RuntimeMetrics.statusClass(status)]);
     }

@@ -1,4 +1,4 @@
-import type { BucketStore } from './token-bucket.js';
+import type { BucketParams, BucketStore } from './token-bucket.js';
 
 /**
  * One rate-limit policy as attached to a route or consumer: its bucket store (shared by every
@@ -13,11 +13,10 @@ export class RateLimiter {
   /** `RateLimit-Policy` value (draft-ietf-httpapi-ratelimit-headers): `<requests>;w=<window s>`. */
   readonly policyHeader: string;
 
-  constructor(policyId: string, byClientIp: boolean, store: BucketStore) {
+  constructor(policyId: string, byClientIp: boolean, store: BucketStore, params: BucketParams) {
     this.policyId = policyId;
     this.byClientIp = byClientIp;
     this.store = store;
-    const params = store.params;
     const window = Math.max(1, Math.round(params.windowMs / 1000));
     this.policyHeader = `${params.requests};w=${window}${params.burst > 0 ? `;burst=${params.burst}` : ''}`;
   }

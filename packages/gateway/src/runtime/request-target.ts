@@ -35,7 +35,13 @@ export function normalizePath(path: string): string {
 
 function isUnreserved(c: number): boolean {
   return (
-    (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === DOT || c === 0x5f || c === 0x7e
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2d ||
+    c === DOT ||
+    c === 0x5f ||
+    c === 0x7e
   );
 }
 
@@ -128,7 +134,8 @@ export function splitTarget(url: string, out: SplitTarget): boolean {
     if (scheme === -1) return false;
     const slash = url.indexOf('/', scheme);
     const query = url.indexOf('?', scheme);
-    const end = slash === -1 ? (query === -1 ? url.length : query) : query !== -1 && query < slash ? query : slash;
+    const end =
+      slash === -1 ? (query === -1 ? url.length : query) : query !== -1 && query < slash ? query : slash;
     const at = url.lastIndexOf('@', end);
     out.authority = url.slice(at >= scheme ? at + 1 : scheme, end);
     if (slash === -1 || end !== slash) {

@@ -109,7 +109,10 @@ export function compareCandidates<T>(a: RouteCandidate<T>, b: RouteCandidate<T>)
 }
 
 /** The first candidate of a sorted list whose conditions hold, or null. */
-export function firstMatching<T>(list: readonly RouteCandidate<T>[], input: MatchInput): RouteCandidate<T> | null {
+export function firstMatching<T>(
+  list: readonly RouteCandidate<T>[],
+  input: MatchInput,
+): RouteCandidate<T> | null {
   for (let i = 0; i < list.length; i++) {
     const candidate = list[i]!;
     if (candidate.matches(input)) return candidate;

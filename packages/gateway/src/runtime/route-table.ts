@@ -74,7 +74,8 @@ export class RouteTable<T> {
 
   constructor(entries: Iterable<RouteTableEntry<T>>) {
     for (const entry of entries) {
-      const groups = entry.hostnames.length === 0 ? [this.#anyHostGroup()] : entry.hostnames.map((h) => this.#group(h));
+      const groups =
+        entry.hostnames.length === 0 ? [this.#anyHostGroup()] : entry.hostnames.map((h) => this.#group(h));
       for (const group of new Set(groups)) {
         for (const candidate of entry.candidates) group.add(candidate);
       }

@@ -23,7 +23,9 @@ export class RuleMetrics {
   constructor(routeId: string, rule: string) {
     const base = { 'hubpo.route': routeId, 'hubpo.rule': rule };
     this.rule = Object.freeze(base);
-    this.byStatusClass = STATUS_CLASSES.map((c) => Object.freeze({ ...base, 'http.response.status_class': c }));
+    this.byStatusClass = STATUS_CLASSES.map((c) =>
+      Object.freeze({ ...base, 'http.response.status_class': c }),
+    );
     const errors = (kind: string): Attributes => Object.freeze({ ...base, 'error.type': kind });
     this.upstreamErrors = { connect: errors('connect'), reset: errors('reset'), timeout: errors('timeout') };
     const auth = (reason: string): Attributes => Object.freeze({ ...base, 'hubpo.auth.reason': reason });

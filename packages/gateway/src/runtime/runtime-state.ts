@@ -20,17 +20,20 @@ export interface RuntimeStateOptions {
   readonly upstreamKeepAliveMs?: number;
 }
 
-/** Ids a compiled runtime uses; everything else is dropped from the state when it is committed. */
-export interface StateUsage {
-  readonly backends: Set<string>;
-  readonly pools: Set<UpstreamPool>;
-  readonly policies: Set<string>;
-  readonly rules: Set<string>;
-}
-
 interface RoundRobinScores {
   readonly signature: string;
   readonly current: Float64Array;
+}
+
+/**
+ * What one compilation takes from the state, by id: existing entries or new ones. Nothing is
+ * written to the state until `commit`, so a compilation that fails leaves it as it was.
+ */
+export class StateDraft {
+  readonly health = new Map<string, BackendHealth>();
+  readonly pools = new Map<string, UpstreamPool>();
+  readonly buckets = new Map<string, { readonly store: BucketStore; readonly params: BucketParams }>();
+  readonly scores = new Map<string, RoundRobinScores>();
 }
 
 const monotonicNow = (): number => performance.now();
@@ -39,8 +42,9 @@ const monotonicNow = (): number => performance.now();
  * What outlives a runtime: token buckets (by policy id), passive health and in-flight counts (by
  * backend id), round-robin positions (by route id + rule index), keep-alive pools (by origin and
  * connect timeout), the telemetry instruments and the WebSocket proxy. `compileRuntime` takes
- * what it needs by stable id and, once the new runtime is built, commits: entries whose ids the
- * new snapshot no longer has are dropped (pools close once the runtimes still using them retire).
+ * what it needs by stable id into a draft and, once the new runtime is built, commits it:
+ * entries whose ids the new snapshot no longer has are dropped (pools close once the runtimes
+ * still using them retire). One state serves one gateway process; compile on it serially.
  */
 export class RuntimeState {
   readonly clock: () => number;
@@ -81,59 +85,72 @@ export class RuntimeState {
     return [...this.#buckets.keys()];
   }
 
-  /** @internal compileRuntime: the health of `backendId`, created on first use. */
-  health(backendId: string): BackendHealth {
-    let health = this.#health.get(backendId);
+  /** @internal compileRuntime: the health of `backendId`, existing or new. */
+  health(draft: StateDraft, backendId: string): BackendHealth {
+    let health = draft.health.get(backendId);
     if (health === undefined) {
-      health = new BackendHealth(backendId);
-      this.#health.set(backendId, health);
+      health = this.#health.get(backendId) ?? new BackendHealth(backendId);
+      draft.health.set(backendId, health);
     }
     return health;
   }
 
   /** @internal compileRuntime: the keep-alive pool to `origin` with this connect timeout. */
-  pool(origin: string, connectMs: number): UpstreamPool {
+  pool(draft: StateDraft, origin: string, connectMs: number): UpstreamPool {
     const key = `${origin}|${connectMs}`;
-    let pool = this.#pools.get(key);
+    let pool = draft.pools.get(key);
     if (pool === undefined) {
-      pool = new UpstreamPool(key, origin, { connectMs, keepAliveMs: this.#keepAliveMs }, this.#forgetPool);
-      this.#pools.set(key, pool);
-      this.#openPools.add(pool);
+      pool =
+        this.#pools.get(key) ??
+        new UpstreamPool(key, origin, { connectMs, keepAliveMs: this.#keepAliveMs }, this.#forgetPool);
+      draft.pools.set(key, pool);
     }
     return pool;
   }
 
-  /** @internal compileRuntime: the buckets of `policyId`, reconfigured to `params`. */
-  buckets(policyId: string, params: BucketParams): BucketStore {
-    let store = this.#buckets.get(policyId);
-    if (store === undefined) {
-      store = new BucketStore(params, this.#bucketOptions, this.clock());
-      this.#buckets.set(policyId, store);
-    } else {
-      store.reconfigure(params);
-    }
+  /** @internal compileRuntime: the buckets of `policyId`; new `params` apply on commit. */
+  buckets(draft: StateDraft, policyId: string, params: BucketParams): BucketStore {
+    const store =
+      draft.buckets.get(policyId)?.store ??
+      this.#buckets.get(policyId) ??
+      new BucketStore(params, this.#bucketOptions, this.clock());
+    draft.buckets.set(policyId, { store, params });
     return store;
   }
 
   /** @internal compileRuntime: round-robin scores of a rule, kept while its backend list is the same. */
-  roundRobinScores(ruleKey: string, backendIds: readonly string[]): Float64Array {
+  roundRobinScores(draft: StateDraft, ruleKey: string, backendIds: readonly string[]): Float64Array {
     const signature = backendIds.join('\n');
     const existing = this.#roundRobin.get(ruleKey);
-    if (existing !== undefined && existing.signature === signature) return existing.current;
-    const current = new Float64Array(backendIds.length);
-    this.#roundRobin.set(ruleKey, { signature, current });
-    return current;
+    const scores =
+      existing !== undefined && existing.signature === signature
+        ? existing
+        : { signature, current: new Float64Array(backendIds.length) };
+    draft.scores.set(ruleKey, scores);
+    return scores.current;
   }
 
-  /** @internal compileRuntime: drops what the committed runtime does not use. */
-  commit(usage: StateUsage): void {
-    for (const id of this.#health.keys()) if (!usage.backends.has(id)) this.#health.delete(id);
-    for (const id of this.#buckets.keys()) if (!usage.policies.has(id)) this.#buckets.delete(id);
-    for (const key of this.#roundRobin.keys()) if (!usage.rules.has(key)) this.#roundRobin.delete(key);
+  /**
+   * @internal compileRuntime: makes the draft the state. Entries the draft does not hold are
+   * dropped; dropped pools close once the runtimes still using them retire.
+   */
+  commit(draft: StateDraft): void {
+    replace(this.#health, draft.health);
+    replace(this.#roundRobin, draft.scores);
+    this.#buckets.clear();
+    for (const [id, { store, params }] of draft.buckets) {
+      store.reconfigure(params);
+      this.#buckets.set(id, store);
+    }
     for (const [key, pool] of this.#pools) {
-      if (usage.pools.has(pool)) continue;
+      if (draft.pools.get(key) === pool) continue;
       this.#pools.delete(key);
       pool.drop();
+    }
+    for (const [key, pool] of draft.pools) {
+      if (this.#pools.has(key)) continue;
+      this.#pools.set(key, pool);
+      this.#openPools.add(pool);
     }
   }
 
@@ -149,4 +166,9 @@ export class RuntimeState {
     this.websockets.close();
     await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
   }
+}
+
+function replace<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {
+  target.clear();
+  for (const [key, value] of source) target.set(key, value);
 }

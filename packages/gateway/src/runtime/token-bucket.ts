@@ -105,7 +105,8 @@ export class BucketStore {
   reconfigure(params: BucketParams): void {
     if (this.params.equals(params)) return;
     this.params = params;
-    for (const bucket of this.#buckets.values()) if (bucket.tokens > params.capacity) bucket.tokens = params.capacity;
+    for (const bucket of this.#buckets.values())
+      if (bucket.tokens > params.capacity) bucket.tokens = params.capacity;
   }
 
   sweep(now: number): void {

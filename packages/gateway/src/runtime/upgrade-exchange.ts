@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Admission, admit, rateLimitHeaders } from './admission.js';
 import type { AdmissionSubject } from './admission.js';
+import type { BackendTarget } from './backend-target.js';
 import type { ConsumerRuntime } from './consumer-runtime.js';
 import { Replies, writeSocketErrorReply } from './error-reply.js';
 import type { ErrorReply } from './error-reply.js';
@@ -18,11 +19,6 @@ import type { TokenBucket } from './token-bucket.js';
 import { UpstreamFailure, classifyUpstreamError } from './upstream-error.js';
 
 const target: SplitTarget = { path: '/', query: '', authority: null };
-
-function bytesWritten(socket: Duplex): number {
-  const written = (socket as { bytesWritten?: unknown }).bytesWritten;
-  return typeof written === 'number' ? written : 0;
-}
 
 /**
  * One WebSocket upgrade: the same match and admission as a request (routes, API keys, rate
@@ -81,7 +77,11 @@ export class UpgradeExchange implements MatchInput, AdmissionSubject {
     }
     const path = normalizePath(target.path);
     this.#query = target.query;
-    const candidate = this.#host.table.match(normalizeHost(target.authority ?? this.headers.host), path, this);
+    const candidate = this.#host.table.match(
+      normalizeHost(target.authority ?? this.headers.host),
+      path,
+      this,
+    );
     if (candidate === null) return this.#fail(Replies.routeNotFound, null);
     const rule = (this.#rule = candidate.target);
     if (rule.admits && !this.#admit(rule)) return;
@@ -89,32 +89,39 @@ export class UpgradeExchange implements MatchInput, AdmissionSubject {
 
     const backend = rule.picker.pick(this.#host.state.clock, null);
     const req = this.#req;
-    req.url = (rule.pathRewrite === null ? path : rule.pathRewrite.apply(path, candidate.pathValue)) + this.#query;
+    req.url =
+      (rule.pathRewrite === null ? path : rule.pathRewrite.apply(path, candidate.pathValue)) + this.#query;
     const headers = req.headers;
     if (rule.hostRewrite !== null) headers.host = rule.hostRewrite;
     headers['x-request-id'] = this.requestId;
     headers.via = headers.via === undefined ? VIA_VALUE : `${headers.via}, ${VIA_VALUE}`;
     rule.requestHeaders?.applyTo(headers);
-    backend.health.inflight++;
-    this.#host.state.websockets.forward(req, this.#socket, this.#head, backend.origin + backend.basePath, (error) => {
-      backend.health.inflight--;
-      if (bytesWritten(this.#socket) > 0) {
-        this.#socket.destroy();
-        return;
-      }
-      const failure = classifyUpstreamError(error);
-      const state = this.#host.state;
-      if (backend.health.recordFailure(state.clock(), rule.failuresToEject, rule.ejectionMs)) {
-        state.metrics?.recordEjection(backend.id);
-      }
-      this.#writeError(failure === UpstreamFailure.Connect ? Replies.upstreamConnect : Replies.upstreamReset);
+    this.#host.state.websockets.forward(req, this.#socket, this.#head, backend.origin + backend.basePath, {
+      opened: () => {
+        backend.health.recordSuccess();
+        this.#record(101);
+      },
+      refused: (status) => {
+        if (status >= 500) this.#recordFailure(rule, backend);
+        this.#record(status);
+      },
+      failed: (error) => {
+        this.#recordFailure(rule, backend);
+        const failure = classifyUpstreamError(error);
+        this.#writeError(
+          failure === UpstreamFailure.Connect ? Replies.upstreamConnect : Replies.upstreamReset,
+        );
+      },
     });
-    // The handshake is handed over; the socket's lifetime is the WebSocket's, not the runtime's.
-    this.#socket.once('close', () => {
-      if (backend.health.inflight > 0) backend.health.inflight--;
-    });
-    this.#record(101);
+    // The handshake is handed over; the WebSocket's lifetime is not the runtime's.
     this.#host.exchangeEnded();
+  }
+
+  #recordFailure(rule: RuleRuntime, backend: BackendTarget): void {
+    const state = this.#host.state;
+    if (backend.health.recordFailure(state.clock(), rule.failuresToEject, rule.ejectionMs)) {
+      state.metrics?.recordEjection(backend.id);
+    }
   }
 
   #admit(rule: RuleRuntime): boolean {
@@ -152,6 +159,9 @@ export class UpgradeExchange implements MatchInput, AdmissionSubject {
     const metrics = this.#host.state.metrics;
     if (metrics === null || this.#rule === null) return;
     const seconds = (this.#host.state.clock() - this.#startedAt) / 1000;
-    metrics.requestDuration.record(seconds, this.#rule.metrics.byStatusClass[RuntimeMetrics.statusClass(status)]);
+    metrics.requestDuration.record(
+      seconds,
+      this.#rule.metrics.byStatusClass[RuntimeMetrics.statusClass(status)],
+    );
   }
 }

@@ -20,7 +20,12 @@ export class UpstreamPool {
 
   readonly #onClosed: (pool: UpstreamPool) => void;
 
-  constructor(key: string, origin: string, options: UpstreamPoolOptions, onClosed: (pool: UpstreamPool) => void) {
+  constructor(
+    key: string,
+    origin: string,
+    options: UpstreamPoolOptions,
+    onClosed: (pool: UpstreamPool) => void,
+  ) {
     this.key = key;
     this.#onClosed = onClosed;
     this.dispatcher = new Pool(origin, {

@@ -91,7 +91,10 @@ export class AnthropicStreamRenderer {
       stop_sequence: null,
       usage,
     };
-    return formatSse(JSON.stringify({ type: 'message_start', message }), 'message_start') + formatSse('{"type":"ping"}', 'ping');
+    return (
+      formatSse(JSON.stringify({ type: 'message_start', message }), 'message_start') +
+      formatSse('{"type":"ping"}', 'ping')
+    );
   }
 
   #blockStart(internal: number, block: BlockStart): string {
@@ -100,7 +103,13 @@ export class AnthropicStreamRenderer {
     const index = this.#nextIndex++;
     this.#blocks.set(internal, index);
     this.#open = index;
-    return out + formatSse(JSON.stringify({ type: 'content_block_start', index, content_block: contentBlock(block) }), 'content_block_start');
+    return (
+      out +
+      formatSse(
+        JSON.stringify({ type: 'content_block_start', index, content_block: contentBlock(block) }),
+        'content_block_start',
+      )
+    );
   }
 
   #delta(internal: number, delta: JsonObject): string {

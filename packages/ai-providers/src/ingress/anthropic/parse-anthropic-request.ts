@@ -46,7 +46,8 @@ export function parseAnthropicRequest(body: unknown, options: AnthropicParseOpti
   const r = new RequestReader();
   const model = r.string(obj, 'model', '', true) ?? '';
   const maxTokens = r.number(obj, 'max_tokens', '', { min: 1, integer: true });
-  if (maxTokens === undefined && obj['max_tokens'] === undefined && options.requireMaxTokens !== false) r.issue('/max_tokens', 'is required');
+  if (maxTokens === undefined && obj['max_tokens'] === undefined && options.requireMaxTokens !== false)
+    r.issue('/max_tokens', 'is required');
   const messages: Message[] = [];
   (r.array(obj, 'messages', '', true) ?? []).forEach((m, i) => {
     const message = parseMessage(r, m, `/messages/${i}`);
@@ -116,7 +117,8 @@ function parseSystem(r: RequestReader, raw: unknown): TextPart[] {
   }
   const out: TextPart[] = [];
   raw.forEach((block, i) => {
-    if (isObject(block) && block['type'] === 'text' && typeof block['text'] === 'string') out.push(textPart(block['text'], block));
+    if (isObject(block) && block['type'] === 'text' && typeof block['text'] === 'string')
+      out.push(textPart(block['text'], block));
     else r.issue(`/system/${i}`, 'must be a text block');
   });
   return out;
@@ -133,7 +135,8 @@ function parseMessage(r: RequestReader, raw: unknown, path: string): Message | u
     return undefined;
   }
   const content = raw['content'];
-  if (typeof content === 'string') return { role: role ?? 'user', content: [{ kind: 'text', text: content }] };
+  if (typeof content === 'string')
+    return { role: role ?? 'user', content: [{ kind: 'text', text: content }] };
   if (!Array.isArray(content)) {
     r.issue(`${path}/content`, 'must be a string or an array of content blocks');
     return undefined;
@@ -172,7 +175,8 @@ function parseBlock(r: RequestReader, raw: unknown, path: string): ContentPart |
   }
   const type = r.string(raw, 'type', path, true);
   const cc = cacheControl(raw);
-  const withCache = <T extends object>(part: T): T => (cc === undefined ? part : { ...part, cacheControl: cc });
+  const withCache = <T extends object>(part: T): T =>
+    cc === undefined ? part : { ...part, cacheControl: cc };
   switch (type) {
     case 'text': {
       const text = r.string(raw, 'text', path, true);
@@ -184,7 +188,11 @@ function parseBlock(r: RequestReader, raw: unknown, path: string): ContentPart |
       if (source === undefined) return { kind: 'opaque', family: 'anthropic', value: raw };
       if (type === 'image') return withCache<ImagePart>({ kind: 'image', source });
       const title = typeof raw['title'] === 'string' ? raw['title'] : undefined;
-      return withCache(title === undefined ? { kind: 'document' as const, source } : { kind: 'document' as const, source, title });
+      return withCache(
+        title === undefined
+          ? { kind: 'document' as const, source }
+          : { kind: 'document' as const, source, title },
+      );
     }
     case 'tool_use': {
       const id = r.string(raw, 'id', path, true);
@@ -211,7 +219,12 @@ function parseBlock(r: RequestReader, raw: unknown, path: string): ContentPart |
   }
 }
 
-function parseToolResult(r: RequestReader, raw: JsonObject, path: string, cc: CacheControl | undefined): ContentPart | undefined {
+function parseToolResult(
+  r: RequestReader,
+  raw: JsonObject,
+  path: string,
+  cc: CacheControl | undefined,
+): ContentPart | undefined {
   const toolCallId = r.string(raw, 'tool_use_id', path, true);
   if (toolCallId === undefined) return undefined;
   const content: (TextPart | ImagePart)[] = [];
@@ -225,7 +238,11 @@ function parseToolResult(r: RequestReader, raw: JsonObject, path: string, cc: Ca
       else r.issue(p, 'must be a text or image block');
     });
   } else if (inner !== undefined) r.issue(`${path}/content`, 'must be a string or an array of blocks');
-  const part: Mutable<Extract<ContentPart, { kind: 'tool_result' }>> = { kind: 'tool_result', toolCallId, content };
+  const part: Mutable<Extract<ContentPart, { kind: 'tool_result' }>> = {
+    kind: 'tool_result',
+    toolCallId,
+    content,
+  };
   if (raw['is_error'] === true) part.isError = true;
   if (cc !== undefined) part.cacheControl = cc;
   return part;
@@ -246,9 +263,14 @@ function parseTools(r: RequestReader, tools: readonly unknown[]): ToolDefinition
     }
     const name = r.string(tool, 'name', p, true);
     const schema = r.object(tool, 'input_schema', p);
-    if (schema === undefined && tool['input_schema'] === undefined) r.issue(`${p}/input_schema`, 'is required');
+    if (schema === undefined && tool['input_schema'] === undefined)
+      r.issue(`${p}/input_schema`, 'is required');
     if (name === undefined) return;
-    const def: Mutable<Extract<ToolDefinition, { kind: 'function' }>> = { kind: 'function', name, parameters: schema ?? {} };
+    const def: Mutable<Extract<ToolDefinition, { kind: 'function' }>> = {
+      kind: 'function',
+      name,
+      parameters: schema ?? {},
+    };
     const description = r.string(tool, 'description', p);
     if (description !== undefined) def.description = description;
     const cc = cacheControl(tool);

@@ -61,7 +61,10 @@ export function anthropicContentBlock(part: OutputPart): JsonObject {
  * An Anthropic `message` object (https://docs.anthropic.com/en/api/messages). Only the first
  * choice is shown: the Messages API has no `n`.
  */
-export function renderAnthropicMessage(response: ChatResponse, options: { readonly model?: string } = {}): JsonObject {
+export function renderAnthropicMessage(
+  response: ChatResponse,
+  options: { readonly model?: string } = {},
+): JsonObject {
   const choice = response.choices[0];
   const finish = choice?.finish ?? { reason: 'other', raw: null };
   return {

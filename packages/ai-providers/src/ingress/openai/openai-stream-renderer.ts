@@ -65,13 +65,25 @@ export class OpenAIStreamRenderer {
       case 'tool_call_delta': {
         const info = this.#blocks.get(event.index);
         if (info === undefined) return '';
-        return this.#chunk(info.choice, { tool_calls: [{ index: info.toolIndex, function: { arguments: event.argumentsDelta } }] });
+        return this.#chunk(info.choice, {
+          tool_calls: [{ index: info.toolIndex, function: { arguments: event.argumentsDelta } }],
+        });
       }
       case 'signature_delta':
       case 'block_stop':
         return '';
       case 'finish':
-        return this.#role(event.choice) + this.#frame([{ index: event.choice, delta: {}, logprobs: null, finish_reason: openAIFinishReason(event.finish.reason) }]);
+        return (
+          this.#role(event.choice) +
+          this.#frame([
+            {
+              index: event.choice,
+              delta: {},
+              logprobs: null,
+              finish_reason: openAIFinishReason(event.finish.reason),
+            },
+          ])
+        );
       case 'usage':
         this.#usage = event.usage;
         return '';
@@ -97,12 +109,18 @@ export class OpenAIStreamRenderer {
     this.#closed = true;
     let out = '';
     if (this.#options.includeUsage && this.#usage !== undefined) {
-      out += formatSse(JSON.stringify({ ...this.#base(), choices: [], usage: renderOpenAIUsage(this.#usage) }));
+      out += formatSse(
+        JSON.stringify({ ...this.#base(), choices: [], usage: renderOpenAIUsage(this.#usage) }),
+      );
     }
     return `${out}data: [DONE]\n\n`;
   }
 
-  #blockStart(index: number, choice: number, block: Extract<StreamEvent, { kind: 'block_start' }>['block']): string {
+  #blockStart(
+    index: number,
+    choice: number,
+    block: Extract<StreamEvent, { kind: 'block_start' }>['block'],
+  ): string {
     if (block.kind !== 'tool_call') {
       this.#blocks.set(index, { choice, kind: block.kind, toolIndex: -1 });
       return this.#role(choice);
@@ -112,7 +130,11 @@ export class OpenAIStreamRenderer {
     this.#blocks.set(index, { choice, kind: 'tool_call', toolIndex });
     return (
       this.#role(choice) +
-      this.#chunk(choice, { tool_calls: [{ index: toolIndex, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] })
+      this.#chunk(choice, {
+        tool_calls: [
+          { index: toolIndex, id: block.id, type: 'function', function: { name: block.name, arguments: '' } },
+        ],
+      })
     );
   }
 
@@ -120,7 +142,10 @@ export class OpenAIStreamRenderer {
     const info = this.#blocks.get(index);
     if (info === undefined) return '';
     if (info.kind === 'refusal') return this.#chunk(info.choice, { refusal: text });
-    if (info.kind === 'thinking') return this.#options.reasoningContent === true ? this.#chunk(info.choice, { reasoning_content: text }) : '';
+    if (info.kind === 'thinking')
+      return this.#options.reasoningContent === true
+        ? this.#chunk(info.choice, { reasoning_content: text })
+        : '';
     return this.#chunk(info.choice, { content: text });
   }
 

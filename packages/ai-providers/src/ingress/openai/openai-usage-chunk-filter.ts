@@ -64,7 +64,12 @@ function isUsageOnly(data: string): boolean {
   // Cheap pre-check so only the rare candidate chunk is parsed.
   if (!data.includes('"choices":[]') && !data.includes('"choices": []')) return false;
   const json = tryParseJson(data);
-  return isObject(json) && Array.isArray(json['choices']) && json['choices'].length === 0 && isObject(json['usage']);
+  return (
+    isObject(json) &&
+    Array.isArray(json['choices']) &&
+    json['choices'].length === 0 &&
+    isObject(json['usage'])
+  );
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

@@ -64,7 +64,10 @@ export function parseOpenAIChatRequest(body: unknown): ChatRequest {
     messages,
     tools: parseTools(r, r.array(obj, 'tools', '') ?? []),
     stream: r.boolean(obj, 'stream', '') ?? false,
-    streamOptions: { includeUsage: r.boolean(r.object(obj, 'stream_options', '') ?? {}, 'include_usage', '/stream_options') ?? false },
+    streamOptions: {
+      includeUsage:
+        r.boolean(r.object(obj, 'stream_options', '') ?? {}, 'include_usage', '/stream_options') ?? false,
+    },
     extensions: {},
   };
   parseSampling(r, obj, req);
@@ -92,7 +95,11 @@ function parseSampling(r: RequestReader, obj: JsonObject, req: Mutable<ChatReque
   };
   set('temperature', r.number(obj, 'temperature', '', { min: 0, max: 2 }));
   set('topP', r.number(obj, 'top_p', '', { min: 0, max: 1 }));
-  set('maxTokens', r.number(obj, 'max_completion_tokens', '', { min: 1, integer: true }) ?? r.number(obj, 'max_tokens', '', { min: 1, integer: true }));
+  set(
+    'maxTokens',
+    r.number(obj, 'max_completion_tokens', '', { min: 1, integer: true }) ??
+      r.number(obj, 'max_tokens', '', { min: 1, integer: true }),
+  );
   set('seed', r.number(obj, 'seed', '', { integer: true }));
   set('n', r.number(obj, 'n', '', { min: 1, max: 128, integer: true }));
   set('logprobs', r.boolean(obj, 'logprobs', ''));
@@ -106,7 +113,8 @@ function parseSampling(r: RequestReader, obj: JsonObject, req: Mutable<ChatReque
   else if (stop !== undefined && stop !== null) r.issue('/stop', 'must be a string or an array of strings');
   const metadata = r.object(obj, 'metadata', '');
   if (metadata !== undefined) {
-    if (Object.values(metadata).every((v) => typeof v === 'string')) req.metadata = metadata as Record<string, string>;
+    if (Object.values(metadata).every((v) => typeof v === 'string'))
+      req.metadata = metadata as Record<string, string>;
     else r.issue('/metadata', 'values must be strings');
   }
 }
@@ -132,7 +140,12 @@ function parseMessage(r: RequestReader, raw: unknown, path: string): Message | u
       break;
     case 'tool': {
       const toolCallId = r.string(raw, 'tool_call_id', path, true) ?? '';
-      message = { role, content: [{ kind: 'tool_result', toolCallId, content: textParts(r, raw['content'], `${path}/content`) }] };
+      message = {
+        role,
+        content: [
+          { kind: 'tool_result', toolCallId, content: textParts(r, raw['content'], `${path}/content`) },
+        ],
+      };
       break;
     }
     case undefined:
@@ -152,7 +165,8 @@ function textParts(r: RequestReader, content: unknown, path: string): TextPart[]
   }
   const out: TextPart[] = [];
   content.forEach((part, i) => {
-    if (isObject(part) && part['type'] === 'text' && typeof part['text'] === 'string') out.push({ kind: 'text', text: part['text'] });
+    if (isObject(part) && part['type'] === 'text' && typeof part['text'] === 'string')
+      out.push({ kind: 'text', text: part['text'] });
     else r.issue(`${path}/${i}`, 'must be a text part');
   });
   return out;
@@ -181,12 +195,21 @@ function userParts(r: RequestReader, content: unknown, path: string): ContentPar
       if (image === undefined) r.issue(`${p}/image_url`, 'is required');
       if (url === undefined) return;
       const detail = image?.['detail'];
-      const imagePart: Mutable<Extract<ContentPart, { kind: 'image' }>> = { kind: 'image', source: mediaSourceFromUrl(url) };
+      const imagePart: Mutable<Extract<ContentPart, { kind: 'image' }>> = {
+        kind: 'image',
+        source: mediaSourceFromUrl(url),
+      };
       if (detail === 'auto' || detail === 'low' || detail === 'high') imagePart.detail = detail;
       out.push(imagePart);
-    } else if (type === 'file' && typeof (part['file'] as JsonObject | undefined)?.['file_data'] === 'string') {
+    } else if (
+      type === 'file' &&
+      typeof (part['file'] as JsonObject | undefined)?.['file_data'] === 'string'
+    ) {
       const file = part['file'] as JsonObject;
-      const doc: Mutable<Extract<ContentPart, { kind: 'document' }>> = { kind: 'document', source: mediaSourceFromUrl(file['file_data'] as string) };
+      const doc: Mutable<Extract<ContentPart, { kind: 'document' }>> = {
+        kind: 'document',
+        source: mediaSourceFromUrl(file['file_data'] as string),
+      };
       if (typeof file['filename'] === 'string') doc.title = file['filename'];
       out.push(doc);
     } else if (type !== undefined) {
@@ -270,10 +293,18 @@ function parseTools(r: RequestReader, tools: readonly unknown[]): ToolDefinition
 function parseToolChoice(r: RequestReader, raw: unknown): ToolChoice | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (raw === 'auto' || raw === 'none' || raw === 'required') return { kind: raw };
-  if (isObject(raw) && raw['type'] === 'function' && isObject(raw['function']) && typeof raw['function']['name'] === 'string') {
+  if (
+    isObject(raw) &&
+    raw['type'] === 'function' &&
+    isObject(raw['function']) &&
+    typeof raw['function']['name'] === 'string'
+  ) {
     return { kind: 'tool', name: raw['function']['name'] };
   }
-  r.issue('/tool_choice', 'must be "auto", "none", "required" or {"type":"function","function":{"name":...}}');
+  r.issue(
+    '/tool_choice',
+    'must be "auto", "none", "required" or {"type":"function","function":{"name":...}}',
+  );
   return undefined;
 }
 

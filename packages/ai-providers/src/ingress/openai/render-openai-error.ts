@@ -29,7 +29,8 @@ export function renderOpenAIError(error: HubpoError): RenderedError {
   const type = TYPES[error.kind] ?? (error.status >= 500 ? 'server_error' : 'invalid_request_error');
   const first = error.issues[0];
   const param = first === undefined || first.path === '' ? null : pointerToParam(first.path);
-  const code = CODES[error.kind] ?? (error.kind === 'PROVIDER_RATE_LIMITED' ? 'rate_limit_exceeded' : error.code);
+  const code =
+    CODES[error.kind] ?? (error.kind === 'PROVIDER_RATE_LIMITED' ? 'rate_limit_exceeded' : error.code);
   const body = JSON.stringify({ error: { message: error.message, type, param, code } });
   return { status: error.status, headers: errorHeaders(error), body };
 }

@@ -5,6 +5,11 @@ import type { ModelInfo } from '../model-info.js';
 export function renderOpenAIModels(models: readonly ModelInfo[]): JsonObject {
   return {
     object: 'list',
-    data: models.map((m) => ({ id: m.id, object: 'model', created: m.created, owned_by: m.ownedBy ?? 'hubpo' })),
+    data: models.map((m) => ({
+      id: m.id,
+      object: 'model',
+      created: m.created,
+      owned_by: m.ownedBy ?? 'hubpo',
+    })),
   };
 }

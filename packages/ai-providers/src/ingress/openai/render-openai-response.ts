@@ -35,7 +35,10 @@ export interface OpenAIRenderOptions {
  * A `chat.completion` object (https://platform.openai.com/docs/api-reference/chat/object).
  * Reasoning has no field in Chat Completions and is not rendered.
  */
-export function renderOpenAIChatCompletion(response: ChatResponse, options: OpenAIRenderOptions = {}): JsonObject {
+export function renderOpenAIChatCompletion(
+  response: ChatResponse,
+  options: OpenAIRenderOptions = {},
+): JsonObject {
   const out: JsonObject = {
     id: response.id,
     object: 'chat.completion',
@@ -60,10 +63,19 @@ function renderChoice(choice: Choice): JsonObject {
     } else if (part.kind === 'refusal') {
       refusal = (refusal ?? '') + part.text;
     } else if (part.kind === 'tool_call') {
-      toolCalls.push({ id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } });
+      toolCalls.push({
+        id: part.id,
+        type: 'function',
+        function: { name: part.name, arguments: part.arguments },
+      });
     }
   }
   const message: JsonObject = { role: 'assistant', content: hasText ? text : null, refusal };
   if (toolCalls.length > 0) message['tool_calls'] = toolCalls;
-  return { index: choice.index, message, logprobs: choice.logprobs ?? null, finish_reason: openAIFinishReason(choice.finish.reason) };
+  return {
+    index: choice.index,
+    message,
+    logprobs: choice.logprobs ?? null,
+    finish_reason: openAIFinishReason(choice.finish.reason),
+  };
 }

@@ -72,7 +72,12 @@ export const anthropicAdapter: ProviderAdapter = Object.freeze({
       body: JSON.stringify(buildAnthropicBody(req, target)),
     };
   },
-  parseResponse(status: number, headers: HttpHeaders, body: ResponseBody, ctx?: ResponseContext): ChatResponse {
+  parseResponse(
+    status: number,
+    headers: HttpHeaders,
+    body: ResponseBody,
+    ctx?: ResponseContext,
+  ): ChatResponse {
     if (status < 200 || status >= 300) throw parseAnthropicError(status, headers, body);
     return parseAnthropicMessage(tryParseJson(bodyText(body)), ctx);
   },

@@ -25,21 +25,26 @@ export function buildAnthropicBody(req: ChatRequest, target: TargetConfig): Json
   body['model'] = target.model;
   const budget = thinkingBudget(req.thinking);
   body['max_tokens'] =
-    req.maxTokens ?? target.defaultMaxTokens ?? Math.max(ANTHROPIC_DEFAULT_MAX_TOKENS, (budget ?? 0) + ANTHROPIC_DEFAULT_MAX_TOKENS);
+    req.maxTokens ??
+    target.defaultMaxTokens ??
+    Math.max(ANTHROPIC_DEFAULT_MAX_TOKENS, (budget ?? 0) + ANTHROPIC_DEFAULT_MAX_TOKENS);
   const system = hoistedSystem(req);
-  if (system.length > 0) body['system'] = system.map((p) => withCache({ type: 'text', text: p.text }, p.cacheControl));
+  if (system.length > 0)
+    body['system'] = system.map((p) => withCache({ type: 'text', text: p.text }, p.cacheControl));
   body['messages'] = anthropicMessages(conversation(req));
   const tools = anthropicTools(req.tools);
   if (tools.length > 0) body['tools'] = tools;
   const toolChoice = anthropicToolChoice(req.toolChoice, req.parallelToolCalls);
-  if (toolChoice !== undefined && (tools.length > 0 || req.toolChoice?.kind === 'none')) body['tool_choice'] = toolChoice;
+  if (toolChoice !== undefined && (tools.length > 0 || req.toolChoice?.kind === 'none'))
+    body['tool_choice'] = toolChoice;
   if (req.temperature !== undefined) body['temperature'] = req.temperature;
   if (req.topP !== undefined) body['top_p'] = req.topP;
   if (req.topK !== undefined) body['top_k'] = req.topK;
   if (req.stop !== undefined && req.stop.length > 0) body['stop_sequences'] = req.stop;
   if (req.user !== undefined) body['metadata'] = { user_id: req.user };
   if (req.thinking !== undefined) {
-    body['thinking'] = req.thinking.kind === 'enabled' ? { type: 'enabled', budget_tokens: budget } : { type: 'disabled' };
+    body['thinking'] =
+      req.thinking.kind === 'enabled' ? { type: 'enabled', budget_tokens: budget } : { type: 'disabled' };
   }
   if (req.stream) body['stream'] = true;
   if (target.extraBody !== undefined) Object.assign(body, target.extraBody);
@@ -47,11 +52,16 @@ export function buildAnthropicBody(req: ChatRequest, target: TargetConfig): Json
 }
 
 function withCache(block: JsonObject, cache: CacheControl | undefined): JsonObject {
-  if (cache !== undefined) block['cache_control'] = cache.ttl === undefined ? { type: cache.type } : { type: cache.type, ttl: cache.ttl };
+  if (cache !== undefined)
+    block['cache_control'] =
+      cache.ttl === undefined ? { type: cache.type } : { type: cache.type, ttl: cache.ttl };
   return block;
 }
 
-function anthropicToolChoice(choice: ToolChoice | undefined, parallel: boolean | undefined): JsonObject | undefined {
+function anthropicToolChoice(
+  choice: ToolChoice | undefined,
+  parallel: boolean | undefined,
+): JsonObject | undefined {
   const disable = parallel === false ? { disable_parallel_tool_use: true } : {};
   if (choice === undefined) return parallel === false ? { type: 'auto', ...disable } : undefined;
   switch (choice.kind) {
@@ -114,7 +124,9 @@ function anthropicBlock(part: ContentPart): JsonObject | undefined {
   switch (part.kind) {
     case 'text':
       // The API rejects empty text blocks.
-      return part.text.length === 0 ? undefined : withCache({ type: 'text', text: part.text }, part.cacheControl);
+      return part.text.length === 0
+        ? undefined
+        : withCache({ type: 'text', text: part.text }, part.cacheControl);
     case 'image':
       return withCache({ type: 'image', source: anthropicSource(part.source) }, part.cacheControl);
     case 'document': {
@@ -124,12 +136,19 @@ function anthropicBlock(part: ContentPart): JsonObject | undefined {
     }
     case 'tool_call':
       return withCache(
-        { type: 'tool_use', id: part.id, name: part.name, input: toolArgumentsObject(part.arguments, part.id) },
+        {
+          type: 'tool_use',
+          id: part.id,
+          name: part.name,
+          input: toolArgumentsObject(part.arguments, part.id),
+        },
         part.cacheControl,
       );
     case 'tool_result': {
       const content = part.content.map((inner) =>
-        inner.kind === 'text' ? { type: 'text', text: inner.text } : { type: 'image', source: anthropicSource(inner.source) },
+        inner.kind === 'text'
+          ? { type: 'text', text: inner.text }
+          : { type: 'image', source: anthropicSource(inner.source) },
       );
       const block: JsonObject = { type: 'tool_result', tool_use_id: part.toolCallId, content };
       if (part.isError === true) block['is_error'] = true;
@@ -137,7 +156,9 @@ function anthropicBlock(part: ContentPart): JsonObject | undefined {
     }
     case 'thinking':
       // Only Anthropic-signed thinking can be replayed; other providers' reasoning is dropped.
-      return part.signature === undefined ? undefined : { type: 'thinking', thinking: part.text, signature: part.signature };
+      return part.signature === undefined
+        ? undefined
+        : { type: 'thinking', thinking: part.text, signature: part.signature };
     case 'redacted_thinking':
       return { type: 'redacted_thinking', data: part.data };
     case 'opaque':

@@ -20,7 +20,10 @@ const STOP_REASONS: Readonly<Record<string, FinishReason>> = Object.freeze({
 
 export function anthropicFinish(stopReason: string | undefined, stopSequence: string | undefined): Finish {
   if (stopReason === undefined) return { reason: 'other', raw: null };
-  const finish: { reason: FinishReason; raw: string; stopSequence?: string } = { reason: STOP_REASONS[stopReason] ?? 'other', raw: stopReason };
+  const finish: { reason: FinishReason; raw: string; stopSequence?: string } = {
+    reason: STOP_REASONS[stopReason] ?? 'other',
+    raw: stopReason,
+  };
   if (stopSequence !== undefined) finish.stopSequence = stopSequence;
   return finish;
 }
@@ -67,7 +70,10 @@ export function anthropicOutputPart(block: unknown): OutputPart | undefined {
 }
 
 export function parseAnthropicMessage(json: unknown, ctx: ResponseContext | undefined): ChatResponse {
-  if (!isObject(json)) throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', { details: { provider: 'anthropic' } });
+  if (!isObject(json))
+    throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', {
+      details: { provider: 'anthropic' },
+    });
   const content: OutputPart[] = [];
   for (const block of arrayAt(json, 'content') ?? []) {
     const part = anthropicOutputPart(block);
@@ -77,7 +83,13 @@ export function parseAnthropicMessage(json: unknown, ctx: ResponseContext | unde
     id: stringAt(json, 'id') ?? ctx?.requestId ?? '',
     model: stringAt(json, 'model') ?? ctx?.request?.model ?? '',
     created: Math.floor((ctx?.now ?? 0) / 1000),
-    choices: [{ index: 0, content, finish: anthropicFinish(stringAt(json, 'stop_reason'), stringAt(json, 'stop_sequence')) }],
+    choices: [
+      {
+        index: 0,
+        content,
+        finish: anthropicFinish(stringAt(json, 'stop_reason'), stringAt(json, 'stop_sequence')),
+      },
+    ],
     usage: anthropicUsage(json['usage']) ?? estimateUsage(ctx?.request, content),
   };
 }
@@ -95,7 +107,11 @@ const ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
 });
 
 /** `{ type: 'error', error: { type, message } }` to a HubpoError; 529 / overloaded_error is overload. */
-export function anthropicErrorFromJson(status: number | undefined, headers: HttpHeaders | undefined, json: unknown): HubpoError {
+export function anthropicErrorFromJson(
+  status: number | undefined,
+  headers: HttpHeaders | undefined,
+  json: unknown,
+): HubpoError {
   const error = objectAt(json, 'error');
   const type = stringAt(error, 'type');
   const message = stringAt(error, 'message');

@@ -44,7 +44,11 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     if (b.done) return;
     const json = tryParseJson(event.data);
     if (!isObject(json)) {
-      b.fail(new HubpoError('PROVIDER_ERROR', 'malformed stream event from upstream', { details: { provider: 'anthropic' } }));
+      b.fail(
+        new HubpoError('PROVIDER_ERROR', 'malformed stream event from upstream', {
+          details: { provider: 'anthropic' },
+        }),
+      );
       return;
     }
     switch (stringAt(json, 'type') ?? event.event) {
@@ -76,7 +80,11 @@ export class AnthropicStreamDecoder implements StreamDecoder {
 
   #messageStart(message: JsonObject | undefined): void {
     const ctx = this.#ctx;
-    this.#b.start(stringAt(message, 'id') ?? ctx?.requestId ?? '', stringAt(message, 'model') ?? ctx?.request?.model ?? '', undefined);
+    this.#b.start(
+      stringAt(message, 'id') ?? ctx?.requestId ?? '',
+      stringAt(message, 'model') ?? ctx?.request?.model ?? '',
+      undefined,
+    );
     const usage = anthropicUsage(message?.['usage']);
     if (usage !== undefined) {
       this.#usage = usage;
@@ -94,7 +102,11 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         b.text(index, stringAt(block, 'text') ?? '');
         break;
       case 'tool_use':
-        index = b.block(0, key, { kind: 'tool_call', id: stringAt(block, 'id') ?? '', name: stringAt(block, 'name') ?? '' });
+        index = b.block(0, key, {
+          kind: 'tool_call',
+          id: stringAt(block, 'id') ?? '',
+          name: stringAt(block, 'name') ?? '',
+        });
         break;
       case 'thinking':
         index = b.block(0, key, { kind: 'thinking' });
@@ -134,7 +146,8 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   #messageDelta(json: JsonObject): void {
     const delta = objectAt(json, 'delta');
     const stopReason = stringAt(delta, 'stop_reason');
-    if (stopReason !== undefined) this.#b.finish(0, anthropicFinish(stopReason, stringAt(delta, 'stop_sequence')));
+    if (stopReason !== undefined)
+      this.#b.finish(0, anthropicFinish(stopReason, stringAt(delta, 'stop_sequence')));
     const raw = objectAt(json, 'usage');
     if (raw === undefined) return;
     // message_delta usage is cumulative; fields it omits keep their message_start values.
@@ -142,7 +155,9 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     const inputTokens = numberAt(raw, 'input_tokens');
     const write = numberAt(raw, 'cache_creation_input_tokens') ?? prev?.cacheWriteInputTokens ?? 0;
     const read = numberAt(raw, 'cache_read_input_tokens') ?? prev?.cachedInputTokens ?? 0;
-    const uncached = inputTokens ?? (prev === undefined ? 0 : prev.inputTokens - prev.cachedInputTokens - prev.cacheWriteInputTokens);
+    const uncached =
+      inputTokens ??
+      (prev === undefined ? 0 : prev.inputTokens - prev.cachedInputTokens - prev.cacheWriteInputTokens);
     const usage = makeUsage({
       inputTokens: uncached + write + read,
       cachedInputTokens: read,

@@ -27,19 +27,33 @@ import { ConverseStreamDecoder } from './converse-stream-decoder.js';
 import { signSigV4 } from './sign-sigv4.js';
 
 function runtimeBase(target: TargetConfig): string {
-  return trimSlash(target.endpoint ?? `https://bedrock-runtime.${requireTargetField(target, 'region')}.amazonaws.com`);
+  return trimSlash(
+    target.endpoint ?? `https://bedrock-runtime.${requireTargetField(target, 'region')}.amazonaws.com`,
+  );
 }
 
 /**
  * Signs with SigV4 (service `bedrock`) for AWS credentials, or sends a Bedrock API key as a
  * bearer token. The signature covers the exact body string returned alongside it.
  */
-function signedRequest(target: TargetConfig, ctx: RequestContext, url: string, body: string, accept: string): HttpRequestSpec {
+function signedRequest(
+  target: TargetConfig,
+  ctx: RequestContext,
+  url: string,
+  body: string,
+  accept: string,
+): HttpRequestSpec {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept, ...target.headers };
   const c = ctx.credentials;
   if (c.kind === 'aws') {
     const region = target.region ?? requireTargetField(target, 'region');
-    Object.assign(headers, signSigV4({ method: 'POST', url, headers, body }, { credentials: c, region, service: 'bedrock', now: ctx.now }));
+    Object.assign(
+      headers,
+      signSigV4(
+        { method: 'POST', url, headers, body },
+        { credentials: c, region, service: 'bedrock', now: ctx.now },
+      ),
+    );
   } else if (c.kind === 'bearer' || c.kind === 'api-key') {
     headers['authorization'] = `Bearer ${c.kind === 'bearer' ? c.token : c.apiKey}`;
   }
@@ -55,13 +69,20 @@ function textInputs(req: EmbeddingsRequest): string[] {
   });
 }
 
-const COHERE_INPUT_TYPES: Readonly<Record<string, string>> = Object.freeze({ query: 'search_query', document: 'search_document' });
+const COHERE_INPUT_TYPES: Readonly<Record<string, string>> = Object.freeze({
+  query: 'search_query',
+  document: 'search_document',
+});
 
 /** InvokeModel body: Cohere Embed (`cohere.*`, many texts) or Amazon Titan (one text per call). */
 function embeddingsBody(req: EmbeddingsRequest, target: TargetConfig): JsonObject {
   const texts = textInputs(req);
   if (target.model.startsWith('cohere.')) {
-    return { texts, input_type: COHERE_INPUT_TYPES[req.inputType ?? 'document'] ?? req.inputType, embedding_types: ['float'] };
+    return {
+      texts,
+      input_type: COHERE_INPUT_TYPES[req.inputType ?? 'document'] ?? req.inputType,
+      embedding_types: ['float'],
+    };
   }
   if (texts.length !== 1) {
     throw new HubpoError('UNSUPPORTED_FEATURE', 'Titan embedding models take one input per request', {
@@ -73,17 +94,30 @@ function embeddingsBody(req: EmbeddingsRequest, target: TargetConfig): JsonObjec
   return body;
 }
 
-function parseEmbeddings(json: unknown, headers: HttpHeaders, request: EmbeddingsRequest | undefined): EmbeddingsResponse {
+function parseEmbeddings(
+  json: unknown,
+  headers: HttpHeaders,
+  request: EmbeddingsRequest | undefined,
+): EmbeddingsResponse {
   const titan = arrayAt(json, 'embedding');
   // Cohere Embed answers `embeddings: [[...]]`, or `embeddings: { float: [[...]] }` with embedding_types.
   const cohere = arrayAt(json, 'embeddings') ?? arrayAt(objectAt(json, 'embeddings'), 'float');
   const vectors = titan !== undefined ? [titan] : (cohere ?? []);
-  if (vectors.length === 0) throw new HubpoError('PROVIDER_ERROR', 'upstream returned no embeddings', { details: { provider: 'bedrock' } });
-  const counted = numberAt(json, 'inputTextTokenCount') ?? Number(headerValue(headers, 'x-amzn-bedrock-input-token-count') ?? NaN);
+  if (vectors.length === 0)
+    throw new HubpoError('PROVIDER_ERROR', 'upstream returned no embeddings', {
+      details: { provider: 'bedrock' },
+    });
+  const counted =
+    numberAt(json, 'inputTextTokenCount') ??
+    Number(headerValue(headers, 'x-amzn-bedrock-input-token-count') ?? NaN);
   const usage = Number.isFinite(counted)
     ? makeUsage({ inputTokens: counted })
     : makeUsage({ inputTokens: estimateInputTokens(request), estimated: true });
-  return { model: request?.model ?? '', data: vectors.map((vector, index) => ({ index, vector: vector as readonly number[] })), usage };
+  return {
+    model: request?.model ?? '',
+    data: vectors.map((vector, index) => ({ index, vector: vector as readonly number[] })),
+    usage,
+  };
 }
 
 /**
@@ -121,7 +155,12 @@ export const bedrockAdapter: ProviderAdapter = Object.freeze({
     const accept = req.stream ? 'application/vnd.amazon.eventstream' : 'application/json';
     return signedRequest(target, ctx, url, JSON.stringify(buildConverseBody(req, target)), accept);
   },
-  parseResponse(status: number, headers: HttpHeaders, body: ResponseBody, ctx?: ResponseContext): ChatResponse {
+  parseResponse(
+    status: number,
+    headers: HttpHeaders,
+    body: ResponseBody,
+    ctx?: ResponseContext,
+  ): ChatResponse {
     if (status < 200 || status >= 300) throw parseBedrockError(status, headers, body);
     return parseConverseResponse(tryParseJson(bodyText(body)), headers, ctx);
   },

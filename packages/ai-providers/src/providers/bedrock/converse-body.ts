@@ -1,5 +1,13 @@
 import { HubpoError } from '@hubpo/core';
-import type { CacheControl, ChatRequest, ContentPart, MediaSource, Message, ToolChoice, ToolDefinition } from '../../internal/chat-request.js';
+import type {
+  CacheControl,
+  ChatRequest,
+  ContentPart,
+  MediaSource,
+  Message,
+  ToolChoice,
+  ToolDefinition,
+} from '../../internal/chat-request.js';
 import type { TargetConfig } from '../../provider-adapter.js';
 import { conversation, hoistedSystem, toolArgumentsObject } from '../../shared/chat-messages.js';
 import type { JsonObject } from '../../shared/json-value.js';
@@ -29,10 +37,14 @@ export function buildConverseBody(req: ChatRequest, target: TargetConfig): JsonO
   if (toolConfig !== undefined) body['toolConfig'] = toolConfig;
   const additional: JsonObject = {};
   if (req.topK !== undefined) additional['top_k'] = req.topK;
-  if (req.thinking?.kind === 'enabled') additional['thinking'] = { type: 'enabled', budget_tokens: thinkingBudget(req.thinking) };
+  if (req.thinking?.kind === 'enabled')
+    additional['thinking'] = { type: 'enabled', budget_tokens: thinkingBudget(req.thinking) };
   if (Object.keys(additional).length > 0) {
     const existing = body['additionalModelRequestFields'];
-    body['additionalModelRequestFields'] = { ...(typeof existing === 'object' && existing !== null ? existing : {}), ...additional };
+    body['additionalModelRequestFields'] = {
+      ...(typeof existing === 'object' && existing !== null ? existing : {}),
+      ...additional,
+    };
   }
   if (target.extraBody !== undefined) Object.assign(body, target.extraBody);
   return body;
@@ -43,7 +55,10 @@ function pushWithCache(out: JsonObject[], block: JsonObject, cache: CacheControl
   if (cache !== undefined) out.push(CACHE_POINT);
 }
 
-function converseToolConfig(tools: readonly ToolDefinition[], choice: ToolChoice | undefined): JsonObject | undefined {
+function converseToolConfig(
+  tools: readonly ToolDefinition[],
+  choice: ToolChoice | undefined,
+): JsonObject | undefined {
   const specs: JsonObject[] = [];
   for (const tool of tools) {
     if (tool.kind === 'builtin') {
@@ -84,25 +99,43 @@ function appendBlock(out: JsonObject[], part: ContentPart): void {
       if (part.text.length > 0) pushWithCache(out, { text: part.text }, part.cacheControl);
       return;
     case 'image':
-      pushWithCache(out, { image: { format: imageFormat(part.source), source: { bytes: inlineBytes(part.source) } } }, part.cacheControl);
+      pushWithCache(
+        out,
+        { image: { format: imageFormat(part.source), source: { bytes: inlineBytes(part.source) } } },
+        part.cacheControl,
+      );
       return;
     case 'document':
       pushWithCache(
         out,
-        { document: { format: documentFormat(part.source), name: documentName(part.title), source: { bytes: inlineBytes(part.source) } } },
+        {
+          document: {
+            format: documentFormat(part.source),
+            name: documentName(part.title),
+            source: { bytes: inlineBytes(part.source) },
+          },
+        },
         part.cacheControl,
       );
       return;
     case 'tool_call':
       pushWithCache(
         out,
-        { toolUse: { toolUseId: part.id, name: part.name, input: toolArgumentsObject(part.arguments, part.id) } },
+        {
+          toolUse: {
+            toolUseId: part.id,
+            name: part.name,
+            input: toolArgumentsObject(part.arguments, part.id),
+          },
+        },
         part.cacheControl,
       );
       return;
     case 'tool_result': {
       const content = part.content.map((inner) =>
-        inner.kind === 'text' ? { text: inner.text } : { image: { format: imageFormat(inner.source), source: { bytes: inlineBytes(inner.source) } } },
+        inner.kind === 'text'
+          ? { text: inner.text }
+          : { image: { format: imageFormat(inner.source), source: { bytes: inlineBytes(inner.source) } } },
       );
       const result: JsonObject = { toolUseId: part.toolCallId, content };
       if (part.isError === true) result['status'] = 'error';
@@ -111,7 +144,8 @@ function appendBlock(out: JsonObject[], part: ContentPart): void {
     }
     case 'thinking':
       // Replayable only with the model provider's signature (Anthropic models on Bedrock).
-      if (part.signature !== undefined) out.push({ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } });
+      if (part.signature !== undefined)
+        out.push({ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } });
       return;
     case 'redacted_thinking':
       out.push({ reasoningContent: { redactedContent: part.data } });

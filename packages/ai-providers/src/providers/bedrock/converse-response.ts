@@ -58,12 +58,21 @@ function outputPart(block: unknown): OutputPart | undefined {
   const reasoningText = objectAt(reasoning, 'reasoningText');
   const signature = stringAt(reasoningText, 'signature');
   const thought = stringAt(reasoningText, 'text') ?? '';
-  return signature === undefined ? { kind: 'thinking', text: thought } : { kind: 'thinking', text: thought, signature };
+  return signature === undefined
+    ? { kind: 'thinking', text: thought }
+    : { kind: 'thinking', text: thought, signature };
 }
 
 /** Converse has no response id; the `x-amzn-requestid` header, else the gateway's request id, stands in. */
-export function parseConverseResponse(json: unknown, headers: HttpHeaders, ctx: ResponseContext | undefined): ChatResponse {
-  if (!isObject(json)) throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', { details: { provider: 'bedrock' } });
+export function parseConverseResponse(
+  json: unknown,
+  headers: HttpHeaders,
+  ctx: ResponseContext | undefined,
+): ChatResponse {
+  if (!isObject(json))
+    throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', {
+      details: { provider: 'bedrock' },
+    });
   const content: OutputPart[] = [];
   for (const block of arrayAt(objectAt(objectAt(json, 'output'), 'message'), 'content') ?? []) {
     const part = outputPart(block);
@@ -102,7 +111,12 @@ function exceptionName(raw: string): string {
   return name.length === 0 ? name : name.charAt(0).toUpperCase() + name.slice(1);
 }
 
-export function bedrockError(type: string | undefined, status: number | undefined, message: string | undefined, headers?: HttpHeaders): HubpoError {
+export function bedrockError(
+  type: string | undefined,
+  status: number | undefined,
+  message: string | undefined,
+  headers?: HttpHeaders,
+): HubpoError {
   const name = type === undefined ? undefined : exceptionName(type);
   const effective = status ?? (name === undefined ? 500 : (EXCEPTION_STATUS[name] ?? 500));
   return upstreamError({
@@ -111,7 +125,9 @@ export function bedrockError(type: string | undefined, status: number | undefine
     ...(headers === undefined ? {} : { headers }),
     ...(message === undefined ? {} : { message }),
     ...(name === undefined ? {} : { type: name }),
-    ...(name === 'ServiceUnavailableException' || name === 'ModelNotReadyException' ? { overloaded: true } : {}),
+    ...(name === 'ServiceUnavailableException' || name === 'ModelNotReadyException'
+      ? { overloaded: true }
+      : {}),
   });
 }
 

@@ -41,7 +41,11 @@ export class ConverseStreamDecoder implements StreamDecoder {
 
   end(): StreamEvent[] {
     if (!this.#b.done && this.#frames.bufferedBytes > 0) {
-      this.#b.fail(new HubpoError('PROVIDER_ERROR', 'upstream stream ended inside an event-stream frame', { details: { provider: 'bedrock' } }));
+      this.#b.fail(
+        new HubpoError('PROVIDER_ERROR', 'upstream stream ended inside an event-stream frame', {
+          details: { provider: 'bedrock' },
+        }),
+      );
     }
     return this.#b.endOfInput();
   }
@@ -54,17 +58,33 @@ export class ConverseStreamDecoder implements StreamDecoder {
     const messageType = headers[':message-type'];
     if (messageType === 'exception') {
       const type = headers[':exception-type'];
-      b.fail(bedrockError(typeof type === 'string' ? type : undefined, undefined, stringAt(json, 'message') ?? stringAt(json, 'Message')));
+      b.fail(
+        bedrockError(
+          typeof type === 'string' ? type : undefined,
+          undefined,
+          stringAt(json, 'message') ?? stringAt(json, 'Message'),
+        ),
+      );
       return;
     }
     if (messageType === 'error') {
       const code = headers[':error-code'];
       const text = headers[':error-message'];
-      b.fail(bedrockError(typeof code === 'string' ? code : undefined, undefined, typeof text === 'string' ? text : undefined));
+      b.fail(
+        bedrockError(
+          typeof code === 'string' ? code : undefined,
+          undefined,
+          typeof text === 'string' ? text : undefined,
+        ),
+      );
       return;
     }
     if (!isObject(json)) {
-      b.fail(new HubpoError('PROVIDER_ERROR', 'malformed stream event from upstream', { details: { provider: 'bedrock' } }));
+      b.fail(
+        new HubpoError('PROVIDER_ERROR', 'malformed stream event from upstream', {
+          details: { provider: 'bedrock' },
+        }),
+      );
       return;
     }
     const eventType = headers[':event-type'];

@@ -28,7 +28,9 @@ const OVERHEAD = 16;
 const MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
 
 function corrupt(message: string): HubpoError {
-  return new HubpoError('PROVIDER_ERROR', `corrupt event stream: ${message}`, { details: { provider: 'bedrock' } });
+  return new HubpoError('PROVIDER_ERROR', `corrupt event stream: ${message}`, {
+    details: { provider: 'bedrock' },
+  });
 }
 
 /** Encodes one message (used by mock servers and tests; Bedrock only sends). */
@@ -116,7 +118,8 @@ export class EventStreamDecoder {
       const view = new DataView(prelude.buffer, prelude.byteOffset, PRELUDE_LENGTH);
       const total = view.getUint32(0);
       if (view.getUint32(8) !== crc32(prelude.subarray(0, 8))) throw corrupt('prelude checksum mismatch');
-      if (total < OVERHEAD || total > MAX_MESSAGE_LENGTH || view.getUint32(4) > total - OVERHEAD) throw corrupt(`bad frame length ${total}`);
+      if (total < OVERHEAD || total > MAX_MESSAGE_LENGTH || view.getUint32(4) > total - OVERHEAD)
+        throw corrupt(`bad frame length ${total}`);
       if (this.#available < total) break;
       out.push(decodeMessage(this.#take(total)));
     }
@@ -184,7 +187,8 @@ export class EventStreamDecoder {
 function decodeMessage(bytes: Uint8Array): EventStreamMessage {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const total = bytes.length;
-  if (view.getUint32(total - 4) !== crc32(bytes.subarray(0, total - 4))) throw corrupt('message checksum mismatch');
+  if (view.getUint32(total - 4) !== crc32(bytes.subarray(0, total - 4)))
+    throw corrupt('message checksum mismatch');
   const headersLength = view.getUint32(4);
   const headers = decodeHeaders(bytes.subarray(PRELUDE_LENGTH, PRELUDE_LENGTH + headersLength));
   return { headers, payload: bytes.subarray(PRELUDE_LENGTH + headersLength, total - 4) };

@@ -33,14 +33,19 @@ export interface SigV4Options {
  */
 export function signSigV4(request: SigV4Request, options: SigV4Options): Record<string, string> {
   const url = new URL(request.url);
-  const amzDate = new Date(options.now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = new Date(options.now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const date = amzDate.slice(0, 8);
   const added: Record<string, string> = { 'x-amz-date': amzDate };
-  if (options.credentials.sessionToken !== undefined) added['x-amz-security-token'] = options.credentials.sessionToken;
+  if (options.credentials.sessionToken !== undefined)
+    added['x-amz-security-token'] = options.credentials.sessionToken;
 
   const signed = new Map<string, string>();
   signed.set('host', url.host);
-  for (const [name, value] of Object.entries(request.headers)) signed.set(name.toLowerCase(), normalizeValue(value));
+  for (const [name, value] of Object.entries(request.headers))
+    signed.set(name.toLowerCase(), normalizeValue(value));
   for (const [name, value] of Object.entries(added)) signed.set(name, value);
   const names = [...signed.keys()].sort();
   const canonicalHeaders = names.map((n) => `${n}:${signed.get(n) as string}\n`).join('');
@@ -56,7 +61,12 @@ export function signSigV4(request: SigV4Request, options: SigV4Options): Record<
   ].join('\n');
 
   const scope = `${date}/${options.region}/${options.service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    createHash('sha256').update(canonicalRequest).digest('hex'),
+  ].join('\n');
   const kDate = hmac(`AWS4${options.credentials.secretAccessKey}`, date);
   const kRegion = hmac(kDate, options.region);
   const kService = hmac(kRegion, options.service);
@@ -79,7 +89,10 @@ function normalizeValue(value: string): string {
 
 /** RFC 3986 encoding: encodeURIComponent plus the reserved characters it leaves alone. */
 function uriEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /**

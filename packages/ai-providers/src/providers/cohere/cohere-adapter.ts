@@ -23,9 +23,18 @@ import { buildCohereBody, parseCohereError, parseCohereResponse } from './cohere
 import { CohereStreamDecoder } from './cohere-stream-decoder.js';
 
 const DEFAULT_BASE_URL = 'https://api.cohere.com';
-const INPUT_TYPES: Readonly<Record<string, string>> = Object.freeze({ query: 'search_query', document: 'search_document' });
+const INPUT_TYPES: Readonly<Record<string, string>> = Object.freeze({
+  query: 'search_query',
+  document: 'search_document',
+});
 
-function post(target: TargetConfig, ctx: RequestContext, path: string, body: JsonObject, stream: boolean): HttpRequestSpec {
+function post(
+  target: TargetConfig,
+  ctx: RequestContext,
+  path: string,
+  body: JsonObject,
+  stream: boolean,
+): HttpRequestSpec {
   return {
     method: 'POST',
     url: `${trimSlash(target.endpoint ?? DEFAULT_BASE_URL)}${path}`,
@@ -60,9 +69,15 @@ function embedBody(req: EmbeddingsRequest, target: TargetConfig): JsonObject {
 
 function parseEmbed(json: unknown, request: EmbeddingsRequest | undefined): EmbeddingsResponse {
   const vectors = arrayAt(objectAt(json, 'embeddings'), 'float') ?? arrayAt(json, 'embeddings');
-  if (vectors === undefined) throw new HubpoError('PROVIDER_ERROR', 'upstream returned no float embeddings', { details: { provider: 'cohere' } });
+  if (vectors === undefined)
+    throw new HubpoError('PROVIDER_ERROR', 'upstream returned no float embeddings', {
+      details: { provider: 'cohere' },
+    });
   const billed = numberAt(objectAt(objectAt(json, 'meta'), 'billed_units'), 'input_tokens');
-  const usage = billed !== undefined ? makeUsage({ inputTokens: billed }) : makeUsage({ inputTokens: estimateInputTokens(request), estimated: true });
+  const usage =
+    billed !== undefined
+      ? makeUsage({ inputTokens: billed })
+      : makeUsage({ inputTokens: estimateInputTokens(request), estimated: true });
   return {
     model: request?.model ?? stringAt(json, 'model') ?? '',
     data: vectors.map((vector, index) => ({ index, vector: vector as readonly number[] })),
@@ -99,7 +114,12 @@ export const cohereAdapter: ProviderAdapter = Object.freeze({
   buildRequest(req: ChatRequest, target: TargetConfig, ctx: RequestContext): HttpRequestSpec {
     return post(target, ctx, '/v2/chat', buildCohereBody(req, target), req.stream);
   },
-  parseResponse(status: number, headers: HttpHeaders, body: ResponseBody, ctx?: ResponseContext): ChatResponse {
+  parseResponse(
+    status: number,
+    headers: HttpHeaders,
+    body: ResponseBody,
+    ctx?: ResponseContext,
+  ): ChatResponse {
     if (status < 200 || status >= 300) throw parseCohereError(status, headers, body);
     return parseCohereResponse(tryParseJson(bodyText(body)), ctx);
   },

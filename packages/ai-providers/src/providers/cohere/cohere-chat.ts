@@ -24,11 +24,13 @@ export function buildCohereBody(req: ChatRequest, target: TargetConfig): JsonObj
   const only = req.toolChoice?.kind === 'tool' ? req.toolChoice.name : undefined;
   const tools = cohereTools(req.tools, only);
   if (tools.length > 0) body['tools'] = tools;
-  if (req.toolChoice?.kind === 'required' || req.toolChoice?.kind === 'tool') body['tool_choice'] = 'REQUIRED';
+  if (req.toolChoice?.kind === 'required' || req.toolChoice?.kind === 'tool')
+    body['tool_choice'] = 'REQUIRED';
   if (req.toolChoice?.kind === 'none') body['tool_choice'] = 'NONE';
   const format = req.responseFormat;
   if (format?.kind === 'json_object') body['response_format'] = { type: 'json_object' };
-  if (format?.kind === 'json_schema') body['response_format'] = { type: 'json_object', json_schema: format.schema };
+  if (format?.kind === 'json_schema')
+    body['response_format'] = { type: 'json_object', json_schema: format.schema };
   if (req.temperature !== undefined) body['temperature'] = req.temperature;
   if (req.topP !== undefined) body['p'] = req.topP;
   if (req.topK !== undefined) body['k'] = req.topK;
@@ -39,7 +41,9 @@ export function buildCohereBody(req: ChatRequest, target: TargetConfig): JsonObj
   if (req.frequencyPenalty !== undefined) body['frequency_penalty'] = req.frequencyPenalty;
   if (req.thinking !== undefined) {
     body['thinking'] =
-      req.thinking.kind === 'enabled' ? { type: 'enabled', token_budget: thinkingBudget(req.thinking) } : { type: 'disabled' };
+      req.thinking.kind === 'enabled'
+        ? { type: 'enabled', token_budget: thinkingBudget(req.thinking) }
+        : { type: 'disabled' };
   }
   body['stream'] = req.stream;
   if (target.extraBody !== undefined) Object.assign(body, target.extraBody);
@@ -99,7 +103,8 @@ function assistantMessage(content: readonly ContentPart[]): JsonObject {
   const calls: JsonObject[] = [];
   for (const part of content) {
     if (part.kind === 'text') text += part.text;
-    else if (part.kind === 'tool_call') calls.push({ id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } });
+    else if (part.kind === 'tool_call')
+      calls.push({ id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } });
   }
   const body: JsonObject = { role: 'assistant' };
   if (text.length > 0) body['content'] = text;
@@ -152,7 +157,10 @@ export function cohereUsage(usage: unknown): Usage | undefined {
 }
 
 export function parseCohereResponse(json: unknown, ctx: ResponseContext | undefined): ChatResponse {
-  if (!isObject(json)) throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', { details: { provider: 'cohere' } });
+  if (!isObject(json))
+    throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', {
+      details: { provider: 'cohere' },
+    });
   const message = objectAt(json, 'message');
   const content: OutputPart[] = [];
   const plan = stringAt(message, 'tool_plan');
@@ -164,7 +172,12 @@ export function parseCohereResponse(json: unknown, ctx: ResponseContext | undefi
   }
   for (const call of arrayAt(message, 'tool_calls') ?? []) {
     const fn = objectAt(call, 'function');
-    content.push({ kind: 'tool_call', id: stringAt(call, 'id') ?? '', name: stringAt(fn, 'name') ?? '', arguments: stringAt(fn, 'arguments') ?? '' });
+    content.push({
+      kind: 'tool_call',
+      id: stringAt(call, 'id') ?? '',
+      name: stringAt(fn, 'name') ?? '',
+      arguments: stringAt(fn, 'arguments') ?? '',
+    });
   }
   return {
     id: stringAt(json, 'id') ?? ctx?.requestId ?? '',
@@ -179,5 +192,10 @@ export function parseCohereResponse(json: unknown, ctx: ResponseContext | undefi
 export function parseCohereError(status: number, headers: HttpHeaders, body: ResponseBody): HubpoError {
   const json = tryParseJson(bodyText(body));
   const message = stringAt(json, 'message');
-  return upstreamError({ provider: 'cohere', status, headers, ...(message === undefined ? {} : { message }) });
+  return upstreamError({
+    provider: 'cohere',
+    status,
+    headers,
+    ...(message === undefined ? {} : { message }),
+  });
 }

@@ -40,14 +40,22 @@ export class CohereStreamDecoder implements StreamDecoder {
     if (b.done) return;
     const json = tryParseJson(event.data);
     if (!isObject(json)) {
-      b.fail(new HubpoError('PROVIDER_ERROR', 'malformed stream event from upstream', { details: { provider: 'cohere' } }));
+      b.fail(
+        new HubpoError('PROVIDER_ERROR', 'malformed stream event from upstream', {
+          details: { provider: 'cohere' },
+        }),
+      );
       return;
     }
     const index = numberAt(json, 'index') ?? 0;
     const message = objectAt(objectAt(json, 'delta'), 'message');
     switch (stringAt(json, 'type') ?? event.event) {
       case 'message-start':
-        b.start(stringAt(json, 'id') ?? this.#ctx?.requestId ?? '', this.#ctx?.request?.model ?? '', undefined);
+        b.start(
+          stringAt(json, 'id') ?? this.#ctx?.requestId ?? '',
+          this.#ctx?.request?.model ?? '',
+          undefined,
+        );
         return;
       case 'content-start':
       case 'content-delta':
@@ -86,7 +94,13 @@ export class CohereStreamDecoder implements StreamDecoder {
     const b = this.#b;
     const fn = objectAt(call, 'function');
     const key = `tool:${index}`;
-    const block = b.currentIndex(0, key) ?? b.block(0, key, { kind: 'tool_call', id: stringAt(call, 'id') ?? '', name: stringAt(fn, 'name') ?? '' });
+    const block =
+      b.currentIndex(0, key) ??
+      b.block(0, key, {
+        kind: 'tool_call',
+        id: stringAt(call, 'id') ?? '',
+        name: stringAt(fn, 'name') ?? '',
+      });
     b.toolArguments(block, stringAt(fn, 'arguments') ?? '');
   }
 

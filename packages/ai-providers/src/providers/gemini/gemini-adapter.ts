@@ -32,10 +32,16 @@ const MODELS_PREFIX = 'models/';
  * (AI Studio). `endpoint` overrides the host (e.g. a private Vertex endpoint or a proxy).
  */
 export function geminiUrl(target: TargetConfig, method: string): string {
-  const model = target.model.startsWith(MODELS_PREFIX) ? target.model.slice(MODELS_PREFIX.length) : target.model;
+  const model = target.model.startsWith(MODELS_PREFIX)
+    ? target.model.slice(MODELS_PREFIX.length)
+    : target.model;
   if (target.project !== undefined) {
     const location = target.region ?? VERTEX_DEFAULT_LOCATION;
-    const host = target.endpoint ?? (location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${location}-aiplatform.googleapis.com`);
+    const host =
+      target.endpoint ??
+      (location === 'global'
+        ? 'https://aiplatform.googleapis.com'
+        : `https://${location}-aiplatform.googleapis.com`);
     return `${trimSlash(host)}/v1/projects/${encodeURIComponent(target.project)}/locations/${encodeURIComponent(location)}/publishers/google/models/${model}:${method}`;
   }
   return `${trimSlash(target.endpoint ?? AI_STUDIO_BASE_URL)}/v1beta/models/${model}:${method}`;
@@ -48,7 +54,13 @@ function geminiAuth(ctx: RequestContext): Record<string, string> {
   return {};
 }
 
-function post(url: string, target: TargetConfig, ctx: RequestContext, body: JsonObject, stream: boolean): HttpRequestSpec {
+function post(
+  url: string,
+  target: TargetConfig,
+  ctx: RequestContext,
+  body: JsonObject,
+  stream: boolean,
+): HttpRequestSpec {
   return {
     method: 'POST',
     url,
@@ -62,7 +74,10 @@ function post(url: string, target: TargetConfig, ctx: RequestContext, body: Json
   };
 }
 
-const TASK_TYPES: Readonly<Record<string, string>> = Object.freeze({ query: 'RETRIEVAL_QUERY', document: 'RETRIEVAL_DOCUMENT' });
+const TASK_TYPES: Readonly<Record<string, string>> = Object.freeze({
+  query: 'RETRIEVAL_QUERY',
+  document: 'RETRIEVAL_DOCUMENT',
+});
 
 function textInputs(req: EmbeddingsRequest): string[] {
   return req.input.map((input, i) => {
@@ -80,7 +95,9 @@ function buildEmbeddingsBody(req: EmbeddingsRequest, target: TargetConfig): Json
     const parameters: JsonObject = {};
     if (req.dimensions !== undefined) parameters['outputDimensionality'] = req.dimensions;
     return {
-      instances: texts.map((content) => (taskType === undefined ? { content } : { content, task_type: taskType })),
+      instances: texts.map((content) =>
+        taskType === undefined ? { content } : { content, task_type: taskType },
+      ),
       parameters,
     };
   }
@@ -105,7 +122,10 @@ function parseEmbeddings(json: unknown, request: EmbeddingsRequest | undefined):
   for (let i = 0; i < rows.length; i++) {
     const embedding = predictions === undefined ? rows[i] : objectAt(rows[i], 'embeddings');
     const values = arrayAt(embedding, 'values');
-    if (values === undefined) throw new HubpoError('PROVIDER_ERROR', 'upstream embedding has no values', { details: { provider: 'gemini' } });
+    if (values === undefined)
+      throw new HubpoError('PROVIDER_ERROR', 'upstream embedding has no values', {
+        details: { provider: 'gemini' },
+      });
     data.push({ index: i, vector: values as readonly number[] });
     const count = numberAt(objectAt(embedding, 'statistics'), 'token_count');
     if (count !== undefined) {
@@ -113,7 +133,9 @@ function parseEmbeddings(json: unknown, request: EmbeddingsRequest | undefined):
       counted = true;
     }
   }
-  const usage = counted ? makeUsage({ inputTokens: tokens }) : makeUsage({ inputTokens: estimateInputTokens(request), estimated: true });
+  const usage = counted
+    ? makeUsage({ inputTokens: tokens })
+    : makeUsage({ inputTokens: estimateInputTokens(request), estimated: true });
   return { model: request?.model ?? '', data, usage };
 }
 
@@ -148,10 +170,17 @@ export const geminiAdapter: ProviderAdapter = Object.freeze({
     maxStopSequences: 5,
   }),
   buildRequest(req: ChatRequest, target: TargetConfig, ctx: RequestContext): HttpRequestSpec {
-    const url = req.stream ? `${geminiUrl(target, 'streamGenerateContent')}?alt=sse` : geminiUrl(target, 'generateContent');
+    const url = req.stream
+      ? `${geminiUrl(target, 'streamGenerateContent')}?alt=sse`
+      : geminiUrl(target, 'generateContent');
     return post(url, target, ctx, buildGeminiBody(req, target), req.stream);
   },
-  parseResponse(status: number, headers: HttpHeaders, body: ResponseBody, ctx?: ResponseContext): ChatResponse {
+  parseResponse(
+    status: number,
+    headers: HttpHeaders,
+    body: ResponseBody,
+    ctx?: ResponseContext,
+  ): ChatResponse {
     if (status < 200 || status >= 300) throw parseGeminiError(status, headers, body);
     return parseGeminiResponse(tryParseJson(bodyText(body)), ctx);
   },

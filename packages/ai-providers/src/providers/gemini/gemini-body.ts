@@ -1,7 +1,19 @@
 import { HubpoError } from '@hubpo/core';
-import type { ChatRequest, ContentPart, Message, ToolChoice, ToolDefinition } from '../../internal/chat-request.js';
+import type {
+  ChatRequest,
+  ContentPart,
+  Message,
+  ToolChoice,
+  ToolDefinition,
+} from '../../internal/chat-request.js';
 import type { TargetConfig } from '../../provider-adapter.js';
-import { conversation, hoistedSystem, toolArgumentsObject, toolNamesById, toolResultText } from '../../shared/chat-messages.js';
+import {
+  conversation,
+  hoistedSystem,
+  toolArgumentsObject,
+  toolNamesById,
+  toolResultText,
+} from '../../shared/chat-messages.js';
 import type { JsonObject } from '../../shared/json-value.js';
 import { isObject, tryParseJson } from '../../shared/json-value.js';
 import { thinkingBudget } from '../../shared/thinking-budget.js';
@@ -19,7 +31,8 @@ export function buildGeminiBody(req: ChatRequest, target: TargetConfig): JsonObj
   if (system.length > 0) body['systemInstruction'] = { parts: system.map((p) => ({ text: p.text })) };
   const tools = geminiTools(req.tools);
   if (tools.length > 0) body['tools'] = tools;
-  if (req.toolChoice !== undefined) body['toolConfig'] = { functionCallingConfig: functionCallingConfig(req.toolChoice) };
+  if (req.toolChoice !== undefined)
+    body['toolConfig'] = { functionCallingConfig: functionCallingConfig(req.toolChoice) };
   const generationConfig = geminiGenerationConfig(req);
   if (Object.keys(generationConfig).length > 0) body['generationConfig'] = generationConfig;
   if (target.extraBody !== undefined) Object.assign(body, target.extraBody);
@@ -49,7 +62,9 @@ function geminiGenerationConfig(req: ChatRequest): JsonObject {
   }
   if (req.thinking !== undefined) {
     config['thinkingConfig'] =
-      req.thinking.kind === 'enabled' ? { thinkingBudget: thinkingBudget(req.thinking), includeThoughts: true } : { thinkingBudget: 0 };
+      req.thinking.kind === 'enabled'
+        ? { thinkingBudget: thinkingBudget(req.thinking), includeThoughts: true }
+        : { thinkingBudget: 0 };
   }
   return config;
 }
@@ -112,18 +127,32 @@ function geminiPart(part: ContentPart, names: ReadonlyMap<string, string>): Json
         ? { inlineData: { mimeType: part.source.mediaType, data: part.source.data } }
         : { fileData: { fileUri: part.source.url, mimeType: guessMimeType(part.source.url, part.kind) } };
     case 'tool_call': {
-      const out: JsonObject = { functionCall: { name: part.name, args: toolArgumentsObject(part.arguments, part.id) } };
+      const out: JsonObject = {
+        functionCall: { name: part.name, args: toolArgumentsObject(part.arguments, part.id) },
+      };
       if (part.signature !== undefined) out['thoughtSignature'] = part.signature;
       return out;
     }
     case 'tool_result': {
       const name = names.get(part.toolCallId);
       if (name === undefined) {
-        throw new HubpoError('BAD_REQUEST', `tool result ${part.toolCallId} answers no tool call in the conversation`, {
-          issues: [{ path: '/messages', message: `no tool call with id ${part.toolCallId}` }],
-        });
+        throw new HubpoError(
+          'BAD_REQUEST',
+          `tool result ${part.toolCallId} answers no tool call in the conversation`,
+          {
+            issues: [{ path: '/messages', message: `no tool call with id ${part.toolCallId}` }],
+          },
+        );
       }
-      return { functionResponse: { name, response: functionResponse(part.content.length === 0 ? '' : toolResultText(part), part.isError === true) } };
+      return {
+        functionResponse: {
+          name,
+          response: functionResponse(
+            part.content.length === 0 ? '' : toolResultText(part),
+            part.isError === true,
+          ),
+        },
+      };
     }
     case 'thinking':
     case 'redacted_thinking':

@@ -36,7 +36,8 @@ export function geminiUsage(metadata: unknown): Usage | undefined {
   if (!isObject(metadata)) return undefined;
   const thoughts = numberAt(metadata, 'thoughtsTokenCount') ?? 0;
   return makeUsage({
-    inputTokens: (numberAt(metadata, 'promptTokenCount') ?? 0) + (numberAt(metadata, 'toolUsePromptTokenCount') ?? 0),
+    inputTokens:
+      (numberAt(metadata, 'promptTokenCount') ?? 0) + (numberAt(metadata, 'toolUsePromptTokenCount') ?? 0),
     cachedInputTokens: numberAt(metadata, 'cachedContentTokenCount'),
     reasoningTokens: thoughts,
     outputTokens: (numberAt(metadata, 'candidatesTokenCount') ?? 0) + thoughts,
@@ -52,7 +53,10 @@ export function geminiCallId(responseId: string, choice: number, position: numbe
 }
 
 export function parseGeminiResponse(json: unknown, ctx: ResponseContext | undefined): ChatResponse {
-  if (!isObject(json)) throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', { details: { provider: 'gemini' } });
+  if (!isObject(json))
+    throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', {
+      details: { provider: 'gemini' },
+    });
   const id = stringAt(json, 'responseId') ?? ctx?.requestId ?? '';
   const choices: Choice[] = [];
   const candidates = arrayAt(json, 'candidates') ?? [];
@@ -79,11 +83,16 @@ export function parseGeminiResponse(json: unknown, ctx: ResponseContext | undefi
       if (text === undefined || text.length === 0) continue;
       const last = content[content.length - 1];
       const kind = part !== null && (part as { thought?: unknown }).thought === true ? 'thinking' : 'text';
-      if (last !== undefined && last.kind === kind) content[content.length - 1] = { kind, text: last.text + text };
+      if (last !== undefined && last.kind === kind)
+        content[content.length - 1] = { kind, text: last.text + text };
       else content.push({ kind, text });
     }
     const raw = stringAt(candidate, 'finishReason');
-    choices.push({ index, content, finish: raw === undefined ? { reason: 'other', raw: null } : geminiFinish(raw, calls > 0) });
+    choices.push({
+      index,
+      content,
+      finish: raw === undefined ? { reason: 'other', raw: null } : geminiFinish(raw, calls > 0),
+    });
   }
   const blocked = stringAt(objectAt(json, 'promptFeedback'), 'blockReason');
   if (choices.length === 0 && blocked !== undefined) {
@@ -94,7 +103,12 @@ export function parseGeminiResponse(json: unknown, ctx: ResponseContext | undefi
     model: stringAt(json, 'modelVersion') ?? ctx?.request?.model ?? '',
     created: Math.floor((ctx?.now ?? 0) / 1000),
     choices,
-    usage: geminiUsage(json['usageMetadata']) ?? estimateUsage(ctx?.request, choices.flatMap((c) => c.content)),
+    usage:
+      geminiUsage(json['usageMetadata']) ??
+      estimateUsage(
+        ctx?.request,
+        choices.flatMap((c) => c.content),
+      ),
   };
 }
 
@@ -105,7 +119,11 @@ const RETRY_DELAY = /^(\d+(?:\.\d+)?)s$/;
  * `RESOURCE_EXHAUSTED` is rate limiting; `UNAVAILABLE` is overload; a `RetryInfo` detail gives
  * the retry delay when no Retry-After header does.
  */
-export function geminiErrorFromJson(status: number | undefined, headers: HttpHeaders | undefined, json: unknown): HubpoError {
+export function geminiErrorFromJson(
+  status: number | undefined,
+  headers: HttpHeaders | undefined,
+  json: unknown,
+): HubpoError {
   const error = objectAt(json, 'error') ?? objectAt(tryParseArrayHead(json), 'error');
   const code = numberAt(error, 'code');
   const rpcStatus = stringAt(error, 'status');
@@ -115,7 +133,11 @@ export function geminiErrorFromJson(status: number | undefined, headers: HttpHea
     const match = delay === undefined ? null : RETRY_DELAY.exec(delay);
     if (match !== null) retryAfterMs = Math.round(Number(match[1]) * 1000);
   }
-  const effective = status ?? code ?? 500;
+  // AI Studio answers a bad API key with 400 INVALID_ARGUMENT + ErrorInfo API_KEY_INVALID.
+  const keyInvalid = (arrayAt(error, 'details') ?? []).some(
+    (d) => stringAt(d, 'reason') === 'API_KEY_INVALID',
+  );
+  const effective = keyInvalid ? 401 : (status ?? code ?? 500);
   const message = stringAt(error, 'message');
   return upstreamError({
     provider: 'gemini',

@@ -44,7 +44,11 @@ export class GeminiStreamDecoder implements StreamDecoder {
     if (b.done) return;
     const json = tryParseJson(event.data);
     if (!isObject(json)) {
-      b.fail(new HubpoError('PROVIDER_ERROR', 'malformed stream chunk from upstream', { details: { provider: 'gemini' } }));
+      b.fail(
+        new HubpoError('PROVIDER_ERROR', 'malformed stream chunk from upstream', {
+          details: { provider: 'gemini' },
+        }),
+      );
       return;
     }
     if (json['error'] !== undefined) {
@@ -59,7 +63,8 @@ export class GeminiStreamDecoder implements StreamDecoder {
     const candidates = arrayAt(json, 'candidates') ?? [];
     for (let i = 0; i < candidates.length; i++) {
       const candidate = candidates[i];
-      if (isObject(candidate)) finished = this.#candidate(candidate, numberAt(candidate, 'index') ?? i) || finished;
+      if (isObject(candidate))
+        finished = this.#candidate(candidate, numberAt(candidate, 'index') ?? i) || finished;
     }
     const blocked = stringAt(objectAt(json, 'promptFeedback'), 'blockReason');
     if (candidates.length === 0 && blocked !== undefined) {
@@ -97,7 +102,8 @@ export class GeminiStreamDecoder implements StreamDecoder {
       }
       const text = stringAt(part, 'text');
       if (text === undefined || text.length === 0) continue;
-      if (isObject(part) && part['thought'] === true) b.thinking(b.block(choice, 'thinking', { kind: 'thinking' }), text);
+      if (isObject(part) && part['thought'] === true)
+        b.thinking(b.block(choice, 'thinking', { kind: 'thinking' }), text);
       else b.text(b.block(choice, 'text', { kind: 'text' }), text);
     }
     const raw = stringAt(candidate, 'finishReason');

@@ -35,20 +35,33 @@ function lastUserText(req: ChatRequest): string {
 }
 
 /** Cuts `text` to at most `max` tokens (the mock honours max_tokens exactly). */
-function truncate(text: string, max: number | undefined): { readonly text: string; readonly truncated: boolean } {
+function truncate(
+  text: string,
+  max: number | undefined,
+): { readonly text: string; readonly truncated: boolean } {
   if (max === undefined) return { text, truncated: false };
   const tokens = encode(text, ENCODE_OPTIONS);
-  return tokens.length <= max ? { text, truncated: false } : { text: decode(tokens.slice(0, max)), truncated: true };
+  return tokens.length <= max
+    ? { text, truncated: false }
+    : { text: decode(tokens.slice(0, max)), truncated: true };
 }
 
 function mockChoice(req: ChatRequest, ctx: RequestContext, index: number, input: string): Choice {
   const fn = req.tools.find((t) => t.kind === 'function');
   const forced = req.toolChoice?.kind === 'required' || req.toolChoice?.kind === 'tool';
   if (fn !== undefined && forced) {
-    const name = req.toolChoice?.kind === 'tool' ? req.toolChoice.name : fn.kind === 'function' ? fn.name : '';
+    const name =
+      req.toolChoice?.kind === 'tool' ? req.toolChoice.name : fn.kind === 'function' ? fn.name : '';
     return {
       index,
-      content: [{ kind: 'tool_call', id: `call_mock_${ctx.requestId}_${index}`, name, arguments: JSON.stringify({ input }) }],
+      content: [
+        {
+          kind: 'tool_call',
+          id: `call_mock_${ctx.requestId}_${index}`,
+          name,
+          arguments: JSON.stringify({ input }),
+        },
+      ],
       finish: { reason: 'tool_calls', raw: 'tool_calls' },
     };
   }
@@ -82,8 +95,18 @@ export function mockRespond(req: ChatRequest, ctx: RequestContext): ChatResponse
 }
 
 function mockError(status: number): HubpoError {
-  const message = status === 429 ? 'mock rate limit' : status === 529 || status === 503 ? 'mock overloaded' : `mock error ${status}`;
-  return upstreamError({ provider: 'mock', status, message, ...(status === 429 ? { retryAfterMs: 1000 } : {}) });
+  const message =
+    status === 429
+      ? 'mock rate limit'
+      : status === 529 || status === 503
+        ? 'mock overloaded'
+        : `mock error ${status}`;
+  return upstreamError({
+    provider: 'mock',
+    status,
+    message,
+    ...(status === 429 ? { retryAfterMs: 1000 } : {}),
+  });
 }
 
 const WORD_PIECE = /\S+\s*|\s+/g;
@@ -96,16 +119,24 @@ export function mockRespondStream(req: ChatRequest, ctx: RequestContext): Stream
   } catch (err) {
     return [{ kind: 'error', error: HubpoError.from(err) }];
   }
-  const events: StreamEvent[] = [{ kind: 'message_start', id: response.id, model: response.model, created: response.created }];
+  const events: StreamEvent[] = [
+    { kind: 'message_start', id: response.id, model: response.model, created: response.created },
+  ];
   let index = 0;
   for (const choice of response.choices) {
     for (const part of choice.content) {
       if (part.kind === 'tool_call') {
-        events.push({ kind: 'block_start', index, choice: choice.index, block: { kind: 'tool_call', id: part.id, name: part.name } });
+        events.push({
+          kind: 'block_start',
+          index,
+          choice: choice.index,
+          block: { kind: 'tool_call', id: part.id, name: part.name },
+        });
         events.push({ kind: 'tool_call_delta', index, argumentsDelta: part.arguments });
       } else if (part.kind === 'text') {
         events.push({ kind: 'block_start', index, choice: choice.index, block: { kind: 'text' } });
-        for (const piece of part.text.match(WORD_PIECE) ?? []) events.push({ kind: 'text_delta', index, text: piece });
+        for (const piece of part.text.match(WORD_PIECE) ?? [])
+          events.push({ kind: 'text_delta', index, text: piece });
       }
       events.push({ kind: 'block_stop', index });
       index++;
@@ -140,16 +171,25 @@ export function mockRespondEmbeddings(req: EmbeddingsRequest): EmbeddingsRespons
  * The mock's answer on the wire, OpenAI-formatted (JSON or SSE), for a mock HTTP server in
  * testkit or a demo that wants to exercise the full upstream path.
  */
-export function mockWireResponse(req: ChatRequest, ctx: RequestContext): { status: number; headers: Record<string, string>; body: string } {
+export function mockWireResponse(
+  req: ChatRequest,
+  ctx: RequestContext,
+): { status: number; headers: Record<string, string>; body: string } {
   if (req.stream) {
     const body = new OpenAIStreamRenderer({ includeUsage: true }).renderAll(mockRespondStream(req, ctx));
     return { status: 200, headers: { 'content-type': 'text/event-stream' }, body };
   }
   try {
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(renderOpenAIChatCompletion(mockRespond(req, ctx))) };
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(renderOpenAIChatCompletion(mockRespond(req, ctx))),
+    };
   } catch (err) {
     const rendered = renderOpenAIError(HubpoError.from(err));
-    const status = HubpoError.is(err) ? Number(err.details['providerStatus'] ?? rendered.status) : rendered.status;
+    const status = HubpoError.is(err)
+      ? Number(err.details['providerStatus'] ?? rendered.status)
+      : rendered.status;
     return { status, headers: { ...rendered.headers }, body: rendered.body };
   }
 }

@@ -1,4 +1,12 @@
-import type { ChatRequest, ContentPart, Message, TextPart, ToolChoice, ToolDefinition, WireFamily } from '../../internal/chat-request.js';
+import type {
+  ChatRequest,
+  ContentPart,
+  Message,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+  WireFamily,
+} from '../../internal/chat-request.js';
 import type { TargetConfig } from '../../provider-adapter.js';
 import { mediaUrl, toolResultText } from '../../shared/chat-messages.js';
 import type { JsonObject } from '../../shared/json-value.js';
@@ -31,14 +39,19 @@ export interface OpenAIDialect {
 }
 
 /** The OpenAI-dialect JSON body of a chat request. */
-export function buildOpenAIChatBody(req: ChatRequest, target: TargetConfig, dialect: OpenAIDialect): JsonObject {
+export function buildOpenAIChatBody(
+  req: ChatRequest,
+  target: TargetConfig,
+  dialect: OpenAIDialect,
+): JsonObject {
   const body: JsonObject = { ...(req.extensions[dialect.family] ?? {}) };
   if (dialect.sendModel) body['model'] = target.model;
   body['messages'] = openAIMessages(req, dialect);
   const tools = openAITools(req.tools, dialect.family);
   if (tools.length > 0) body['tools'] = tools;
   if (req.toolChoice !== undefined) body['tool_choice'] = openAIToolChoice(req.toolChoice, dialect);
-  if (req.parallelToolCalls !== undefined && tools.length > 0) body['parallel_tool_calls'] = req.parallelToolCalls;
+  if (req.parallelToolCalls !== undefined && tools.length > 0)
+    body['parallel_tool_calls'] = req.parallelToolCalls;
   const format = req.responseFormat;
   if (format !== undefined) {
     body['response_format'] =
@@ -77,7 +90,9 @@ function setIf(body: JsonObject, key: string, value: unknown): void {
   if (value !== undefined) body[key] = value;
 }
 
-function jsonSchemaFormat(format: Extract<ChatRequest['responseFormat'], { kind: 'json_schema' }>): JsonObject {
+function jsonSchemaFormat(
+  format: Extract<ChatRequest['responseFormat'], { kind: 'json_schema' }>,
+): JsonObject {
   const out: JsonObject = { name: format.name, schema: format.schema };
   if (format.description !== undefined) out['description'] = format.description;
   if (format.strict !== undefined) out['strict'] = format.strict;

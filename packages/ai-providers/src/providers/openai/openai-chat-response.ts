@@ -28,7 +28,8 @@ export function openAIFinish(raw: string | null | undefined): Finish {
 export function openAIUsage(usage: unknown): Usage | undefined {
   if (!isObject(usage)) return undefined;
   const cached =
-    numberAt(objectAt(usage, 'prompt_tokens_details'), 'cached_tokens') ?? numberAt(usage, 'prompt_cache_hit_tokens');
+    numberAt(objectAt(usage, 'prompt_tokens_details'), 'cached_tokens') ??
+    numberAt(usage, 'prompt_cache_hit_tokens');
   return makeUsage({
     inputTokens: numberAt(usage, 'prompt_tokens'),
     cachedInputTokens: cached,
@@ -38,15 +39,25 @@ export function openAIUsage(usage: unknown): Usage | undefined {
 }
 
 /** A `chat.completion` body (OpenAI dialect) to the internal response. */
-export function parseOpenAIChatResponse(json: unknown, provider: ProviderId, ctx: ResponseContext | undefined): ChatResponse {
+export function parseOpenAIChatResponse(
+  json: unknown,
+  provider: ProviderId,
+  ctx: ResponseContext | undefined,
+): ChatResponse {
   if (!isObject(json)) {
-    throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', { details: { provider } });
+    throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', {
+      details: { provider },
+    });
   }
   const choices: Choice[] = [];
   const rawChoices = arrayAt(json, 'choices') ?? [];
   for (let i = 0; i < rawChoices.length; i++) choices.push(parseChoice(rawChoices[i], i));
   let usage = openAIUsage(json['usage']);
-  if (usage === undefined) usage = estimateUsage(ctx?.request, choices.flatMap((c) => c.content));
+  if (usage === undefined)
+    usage = estimateUsage(
+      ctx?.request,
+      choices.flatMap((c) => c.content),
+    );
   const response: { -readonly [K in keyof ChatResponse]: ChatResponse[K] } = {
     id: stringAt(json, 'id') ?? ctx?.requestId ?? '',
     model: stringAt(json, 'model') ?? ctx?.request?.model ?? '',

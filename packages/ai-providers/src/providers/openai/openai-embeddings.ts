@@ -10,7 +10,11 @@ import { arrayAt, isObject, numberAt, objectAt, stringAt } from '../../shared/js
 export function buildOpenAIEmbeddingsBody(
   req: EmbeddingsRequest,
   target: TargetConfig,
-  options: { readonly sendModel: boolean; readonly dimensionsField: string; readonly family: 'openai' | 'mistral' },
+  options: {
+    readonly sendModel: boolean;
+    readonly dimensionsField: string;
+    readonly family: 'openai' | 'mistral';
+  },
 ): JsonObject {
   const body: JsonObject = { ...(req.extensions[options.family] ?? {}) };
   if (options.sendModel) body['model'] = target.model;
@@ -22,15 +26,24 @@ export function buildOpenAIEmbeddingsBody(
   return body;
 }
 
-export function parseOpenAIEmbeddingsResponse(json: unknown, provider: ProviderId, request: EmbeddingsRequest | undefined): EmbeddingsResponse {
-  if (!isObject(json)) throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', { details: { provider } });
+export function parseOpenAIEmbeddingsResponse(
+  json: unknown,
+  provider: ProviderId,
+  request: EmbeddingsRequest | undefined,
+): EmbeddingsResponse {
+  if (!isObject(json))
+    throw new HubpoError('PROVIDER_ERROR', 'upstream response is not a JSON object', {
+      details: { provider },
+    });
   const data: Embedding[] = [];
   const rows = arrayAt(json, 'data') ?? [];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     const vector = arrayAt(row, 'embedding');
     if (vector === undefined) {
-      throw new HubpoError('PROVIDER_ERROR', 'upstream embedding is not a float array', { details: { provider } });
+      throw new HubpoError('PROVIDER_ERROR', 'upstream embedding is not a float array', {
+        details: { provider },
+      });
     }
     data.push({ index: numberAt(row, 'index') ?? i, vector: vector as readonly number[] });
   }
@@ -45,6 +58,7 @@ export function parseOpenAIEmbeddingsResponse(json: unknown, provider: ProviderI
 export function estimateInputTokens(request: EmbeddingsRequest | undefined): number {
   if (request === undefined) return 0;
   let total = 0;
-  for (const input of request.input) total += typeof input === 'string' ? estimateTokens(input) : input.length;
+  for (const input of request.input)
+    total += typeof input === 'string' ? estimateTokens(input) : input.length;
   return total;
 }

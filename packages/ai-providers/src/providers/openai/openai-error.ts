@@ -8,15 +8,27 @@ import { bodyText } from '../../shared/utf8.js';
  * An OpenAI-dialect error (`{ error: { message, type, param, code } }`; Mistral may send
  * `{ message, type, code }` or `{ detail }` at the top level) to a HubpoError.
  */
-export function parseOpenAIError(provider: ProviderId, status: number, headers: HttpHeaders, body: ResponseBody): HubpoError {
+export function parseOpenAIError(
+  provider: ProviderId,
+  status: number,
+  headers: HttpHeaders,
+  body: ResponseBody,
+): HubpoError {
   const json = tryParseJson(bodyText(body));
   return openAIErrorFromJson(provider, status, headers, json);
 }
 
-export function openAIErrorFromJson(provider: ProviderId, status: number, headers: HttpHeaders | undefined, json: unknown): HubpoError {
+export function openAIErrorFromJson(
+  provider: ProviderId,
+  status: number,
+  headers: HttpHeaders | undefined,
+  json: unknown,
+): HubpoError {
   const error = objectAt(json, 'error') ?? (isObject(json) ? json : undefined);
   const code = error?.['code'];
-  const message = stringAt(error, 'message') ?? (typeof error?.['detail'] === 'string' ? (error['detail'] as string) : undefined);
+  const message =
+    stringAt(error, 'message') ??
+    (typeof error?.['detail'] === 'string' ? (error['detail'] as string) : undefined);
   const type = stringAt(error, 'type');
   const param = stringAt(error, 'param');
   const info: Parameters<typeof upstreamError>[0] = {

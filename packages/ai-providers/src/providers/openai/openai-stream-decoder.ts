@@ -47,7 +47,11 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     }
     const json = tryParseJson(event.data);
     if (!isObject(json)) {
-      b.fail(new HubpoError('PROVIDER_ERROR', 'malformed stream chunk from upstream', { details: { provider: this.#provider } }));
+      b.fail(
+        new HubpoError('PROVIDER_ERROR', 'malformed stream chunk from upstream', {
+          details: { provider: this.#provider },
+        }),
+      );
       return;
     }
     if (json['error'] !== undefined && json['error'] !== null) {
@@ -57,7 +61,11 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     const choices = arrayAt(json, 'choices') ?? [];
     const id = stringAt(json, 'id');
     if (!b.started && ((id !== undefined && id.length > 0) || choices.length > 0)) {
-      b.start(id || (this.#ctx?.requestId ?? ''), stringAt(json, 'model') ?? this.#ctx?.request?.model ?? '', numberAt(json, 'created'));
+      b.start(
+        id || (this.#ctx?.requestId ?? ''),
+        stringAt(json, 'model') ?? this.#ctx?.request?.model ?? '',
+        numberAt(json, 'created'),
+      );
     }
     for (const choice of choices) if (isObject(choice)) this.#choice(choice);
     const usage = openAIUsage(json['usage']);
@@ -70,10 +78,12 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     const delta = objectAt(choice, 'delta');
     if (delta !== undefined) {
       const reasoning = stringAt(delta, 'reasoning_content') ?? stringAt(delta, 'reasoning');
-      if (reasoning !== undefined && reasoning.length > 0) b.thinking(b.block(index, 'thinking', { kind: 'thinking' }), reasoning);
+      if (reasoning !== undefined && reasoning.length > 0)
+        b.thinking(b.block(index, 'thinking', { kind: 'thinking' }), reasoning);
       this.#content(index, delta['content']);
       const refusal = stringAt(delta, 'refusal');
-      if (refusal !== undefined && refusal.length > 0) b.text(b.block(index, 'refusal', { kind: 'refusal' }), refusal);
+      if (refusal !== undefined && refusal.length > 0)
+        b.text(b.block(index, 'refusal', { kind: 'refusal' }), refusal);
       for (const call of arrayAt(delta, 'tool_calls') ?? []) this.#toolCall(index, call);
     }
     const finish = stringAt(choice, 'finish_reason');
@@ -108,7 +118,11 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     const key = `tool:${position}`;
     const index =
       b.currentIndex(choice, key) ??
-      b.block(choice, key, { kind: 'tool_call', id: stringAt(call, 'id') ?? '', name: stringAt(fn, 'name') ?? '' });
+      b.block(choice, key, {
+        kind: 'tool_call',
+        id: stringAt(call, 'id') ?? '',
+        name: stringAt(fn, 'name') ?? '',
+      });
     const args = stringAt(fn, 'arguments');
     if (args !== undefined) b.toolArguments(index, args);
   }

@@ -39,7 +39,11 @@ export interface OpenAIStyleSpec {
 /** Builds the adapter of an OpenAI-dialect provider. */
 export function createOpenAIStyleAdapter(spec: OpenAIStyleSpec): ProviderAdapter {
   const { id, dialect } = spec;
-  const headersFor = (target: TargetConfig, ctx: RequestContext, stream: boolean): Record<string, string> => ({
+  const headersFor = (
+    target: TargetConfig,
+    ctx: RequestContext,
+    stream: boolean,
+  ): Record<string, string> => ({
     'content-type': 'application/json',
     accept: stream ? 'text/event-stream' : 'application/json',
     ...spec.authHeaders(target, ctx),
@@ -59,7 +63,12 @@ export function createOpenAIStyleAdapter(spec: OpenAIStyleSpec): ProviderAdapter
         body: JSON.stringify(buildOpenAIChatBody(req, target, dialect)),
       };
     },
-    parseResponse(status: number, headers: HttpHeaders, body: ResponseBody, ctx?: ResponseContext): ChatResponse {
+    parseResponse(
+      status: number,
+      headers: HttpHeaders,
+      body: ResponseBody,
+      ctx?: ResponseContext,
+    ): ChatResponse {
       if (status < 200 || status >= 300) throw parseError(status, headers, body);
       return parseOpenAIChatResponse(tryParseJson(bodyText(body)), id, ctx);
     },
@@ -73,13 +82,22 @@ export function createOpenAIStyleAdapter(spec: OpenAIStyleSpec): ProviderAdapter
   const family = dialect.family === 'mistral' ? 'mistral' : 'openai';
   return Object.freeze({
     ...adapter,
-    buildEmbeddingsRequest(req: EmbeddingsRequest, target: TargetConfig, ctx: RequestContext): HttpRequestSpec {
+    buildEmbeddingsRequest(
+      req: EmbeddingsRequest,
+      target: TargetConfig,
+      ctx: RequestContext,
+    ): HttpRequestSpec {
       const body = buildOpenAIEmbeddingsBody(req, target, {
         sendModel: dialect.sendModel,
         dimensionsField: spec.embeddingsDimensionsField ?? 'dimensions',
         family,
       });
-      return { method: 'POST', url: embeddingsUrl(target), headers: headersFor(target, ctx, false), body: JSON.stringify(body) };
+      return {
+        method: 'POST',
+        url: embeddingsUrl(target),
+        headers: headersFor(target, ctx, false),
+        body: JSON.stringify(body),
+      };
     },
     parseEmbeddingsResponse(
       status: number,

@@ -15,9 +15,9 @@ export class BlackholeProxy {
   }
 
   static async start(target: { host: string; port: number }): Promise<BlackholeProxy> {
-    let proxy: BlackholeProxy | undefined;
-    const server = createServer((client) => proxy?.#forward(client, target));
-    proxy = new BlackholeProxy(server);
+    const server = createServer();
+    const proxy = new BlackholeProxy(server);
+    server.on('connection', (client: Socket) => proxy.#forward(client, target));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return proxy;
   }

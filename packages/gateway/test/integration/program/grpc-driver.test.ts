@@ -16,6 +16,8 @@ import {
 import { BlackholeProxy } from './blackhole-proxy.js';
 import { TestConfigServer } from './test-config-server.js';
 
+jest.setTimeout(30_000);
+
 describe('gateway gRPC config driver', () => {
   let a: EchoServer;
   let b: EchoServer;
@@ -119,12 +121,21 @@ describe('gateway gRPC config driver', () => {
     expect(await servedBy(gw.url, '/x')).toBe('echo-b');
   });
 
-  it('sends heartbeats while idle', async () => {
+  it('is connected and heartbeats even when the control plane has nothing to send', async () => {
     controlPlane.publish(snapshotOf(1, [proxyRoute('a', '/', a.url)]));
+    const first = await startGateway();
+    await first.waitForRevision(1, 10_000);
+    await first.stop();
+
+    // Restarted from its LKG at the control plane's revision: the stream stays silent.
     const gw = await startGateway();
-    await gw.waitForRevision(1, 10_000);
-    await controlPlane.waitFor((reqs) => reqs.filter((r) => r.kind === 'heartbeat').length >= 2);
-    expect(controlPlane.seen('heartbeat')[0]?.request).toMatchObject({ revision: 1, responseNonce: '' });
+    await controlPlane.waitFor(
+      (reqs) => reqs.filter((r) => r.kind === 'heartbeat' && r.stream === 2).length >= 2,
+    );
+    expect(controlPlane.sent).toHaveLength(1);
+    expect(controlPlane.seen('heartbeat').at(-1)?.request).toMatchObject({ revision: 1, responseNonce: '' });
+    const config = await httpRequest(`${gw.adminUrl}/config`);
+    expect(config.json).toMatchObject({ revision: 1, source: 'lkg', driver: { state: 'connected' } });
   });
 
   it('keeps serving while the control plane is down and catches up when it is back', async () => {
@@ -161,7 +172,12 @@ describe('gateway gRPC config driver', () => {
       const config = testGatewayConfig({ kind: 'grpc', target: proxy.target }, dataDir, 'gw-grpc-1');
       gateway = await createGateway({
         ...config,
-        timeouts: { ...config.timeouts, heartbeatIntervalMs: 60_000, keepaliveTimeMs: 60_000, keepaliveTimeoutMs: 200 },
+        timeouts: {
+          ...config.timeouts,
+          heartbeatIntervalMs: 60_000,
+          keepaliveTimeMs: 200,
+          keepaliveTimeoutMs: 200,
+        },
       });
       await gateway.waitForRevision(1, 10_000);
       expect(controlPlane.seen('initial')).toHaveLength(1);

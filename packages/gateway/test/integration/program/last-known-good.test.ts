@@ -14,6 +14,8 @@ import {
 } from './gateway-fixtures.js';
 import { TestConfigServer } from './test-config-server.js';
 
+jest.setTimeout(30_000);
+
 describe('gateway last-known-good snapshot', () => {
   let echo: EchoServer;
   let dataDir: string;

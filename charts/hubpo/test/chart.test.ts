@@ -1,0 +1,525 @@
+/*
+ * The Helm chart, checked with the real helm binary (scripts/install-tools.sh puts helm 3.18 in
+ * .tools/bin when it is missing):
+ *   - `helm lint` passes for every values file;
+ *   - `helm template` of every values file equals its golden render in test/golden/ (regenerate
+ *     with `UPDATE_GOLDEN=1 npx jest charts --selectProjects integration` and review the diff);
+ *   - what a user would notice: pods that run as non-root on a read-only root filesystem, probes
+ *     on the ports the programs listen on, Services that select pods, Secrets that exist, a
+ *     least-privilege operator, values.schema.json and the cross-value checks refusing bad input.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const CHART = join(ROOT, 'charts', 'hubpo');
+const GOLDEN = join(CHART, 'test', 'golden');
+const HELM = join(ROOT, '.tools', 'bin', 'helm');
+const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
+const RELEASE = 'hubpo';
+const NAMESPACE = 'hubpo';
+const KUBE_VERSION = '1.31.0';
+
+/** Golden case name -> values files (repo-relative), applied in order on top of values.yaml. */
+const CASES: Record<string, readonly string[]> = {
+  default: [],
+  aws: ['charts/hubpo/values-aws.yaml'],
+  gcp: ['charts/hubpo/values-gcp.yaml'],
+  azure: ['charts/hubpo/values-azure.yaml'],
+  onprem: ['charts/hubpo/values-onprem.yaml'],
+  'multi-cluster-hub': ['charts/hubpo/values-aws.yaml', 'docs/install/examples/hub-cluster.yaml'],
+  'multi-cluster-leaf': ['charts/hubpo/values-gcp.yaml', 'docs/install/examples/leaf-cluster.yaml'],
+};
+
+/** Secrets the values files expect to exist beforehand (existingSecret), with their keys. */
+const EXTERNAL_SECRETS: Record<string, readonly string[]> = {
+  'hubpo-secrets': ['admin-token', 'secret-key', 'bootstrap-token', 'dataplane-key'],
+  'hubpo-database': ['database-url'],
+  'hubpo-db-app': ['uri'],
+  'hubpo-leafnode-auth': ['username', 'password'],
+  'hubpo-leafnode-remote': ['url'],
+};
+
+type Obj = Record<string, any>;
+
+interface HelmResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function helm(args: readonly string[]): HelmResult {
+  const result = spawnSync(HELM, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      HELM_CACHE_HOME: join(ROOT, '.tools', 'helm-cache'),
+      HELM_CONFIG_HOME: join(ROOT, '.tools', 'helm-config'),
+      HELM_DATA_HOME: join(ROOT, '.tools', 'helm-data'),
+    },
+  });
+  if (result.error !== undefined) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function valueArgs(files: readonly string[], sets: readonly string[] = []): string[] {
+  return [...files.flatMap((f) => ['-f', f]), ...sets.flatMap((s) => ['--set', s])];
+}
+
+function template(files: readonly string[], sets: readonly string[] = []): HelmResult {
+  return helm([
+    'template',
+    RELEASE,
+    'charts/hubpo',
+    '--namespace',
+    NAMESPACE,
+    '--kube-version',
+    KUBE_VERSION,
+    ...valueArgs(files, sets),
+  ]);
+}
+
+function render(files: readonly string[], sets: readonly string[] = []): string {
+  const result = template(files, sets);
+  if (result.status !== 0) throw new Error(`helm template failed:\n${result.stderr}`);
+  return result.stdout;
+}
+
+function objects(text: string): Obj[] {
+  return parseAllDocuments(text)
+    .map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`invalid YAML in render: ${doc.errors[0]?.message}`);
+      return doc.toJS() as Obj | null;
+    })
+    .filter((o): o is Obj => o !== null);
+}
+
+/**
+ * Secret values the chart generated differ on every render (the live cluster keeps them): the
+ * golden shows a placeholder for each key listed in `hubpo.io/generated-keys`.
+ */
+function maskGenerated(text: string): string {
+  return text
+    .split(/^---$/m)
+    .map((doc) => {
+      const listed = /^\s+hubpo\.io\/generated-keys: "([^"]*)"$/m.exec(doc)?.[1];
+      if (listed === undefined || !/^kind: Secret$/m.test(doc)) return doc;
+      return listed
+        .split(',')
+        .reduce((out, key) => out.replace(new RegExp(`^(  ${key}): .+$`, 'm'), '$1: <generated>'), doc);
+    })
+    .join('---');
+}
+
+function workloads(objs: readonly Obj[]): Obj[] {
+  return objs.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o['kind']));
+}
+
+function find(objs: readonly Obj[], kind: string, name: string): Obj {
+  const found = objs.find((o) => o['kind'] === kind && o['metadata']['name'] === name);
+  if (found === undefined) throw new Error(`no ${kind} ${name} in the render`);
+  return found;
+}
+
+function containersOf(workload: Obj): Obj[] {
+  const spec = workload['spec']['template']['spec'];
+  return [...(spec['initContainers'] ?? []), ...spec['containers']];
+}
+
+function envOf(container: Obj, name: string): Obj | undefined {
+  return (container['env'] ?? []).find((e: Obj) => e['name'] === name);
+}
+
+/** The container port a probe targets, by name or number. */
+function probePort(container: Obj, probe: Obj): number {
+  const port = probe['httpGet']['port'];
+  if (typeof port === 'number') return port;
+  const declared = (container['ports'] ?? []).find((p: Obj) => p['name'] === port);
+  if (declared === undefined) throw new Error(`${container['name']}: probe port ${port} is not declared`);
+  return declared['containerPort'];
+}
+
+beforeAll(() => {
+  if (existsSync(HELM)) return;
+  const install = spawnSync('bash', [join(ROOT, 'scripts', 'install-tools.sh')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (install.status !== 0)
+    throw new Error(`scripts/install-tools.sh failed:\n${install.stdout}${install.stderr}`);
+}, 300_000);
+
+describe('helm lint', () => {
+  it.each(Object.entries(CASES))('passes with the %s values', (_name, files) => {
+    const result = helm(['lint', 'charts/hubpo', '--strict', ...valueArgs(files)]);
+    expect(`${result.stdout}${result.stderr}`).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(result.stdout).not.toMatch(/\[(ERROR|WARNING)\]/);
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('golden renders', () => {
+  it.each(Object.entries(CASES))('%s matches test/golden/<name>.yaml', (name, files) => {
+    const header =
+      `# helm template ${RELEASE} charts/hubpo --namespace ${NAMESPACE} --kube-version ${KUBE_VERSION}` +
+      `${files.map((f) => ` -f ${f}`).join('')}\n` +
+      '# Generated by charts/hubpo/test/chart.test.ts; regenerate with UPDATE_GOLDEN=1 and review the diff.\n';
+    const actual = header + maskGenerated(render(files));
+    const file = join(GOLDEN, `${name}.yaml`);
+    if (UPDATE) {
+      mkdirSync(GOLDEN, { recursive: true });
+      writeFileSync(file, actual);
+    }
+    expect(existsSync(file)).toBe(true);
+    expect(actual).toBe(readFileSync(file, 'utf8'));
+  });
+
+  it('has no golden file without a case', () => {
+    const names = readdirSync(GOLDEN).map((f) => f.replace(/\.yaml$/, ''));
+    expect(names.sort()).toEqual(Object.keys(CASES).sort());
+  });
+});
+
+describe.each(Object.entries(CASES))('the %s render', (_name, files) => {
+  const objs = objects(render(files));
+
+  it('runs every container as uid 10001, non-root, read-only root filesystem, no privileges', () => {
+    expect(workloads(objs).length).toBeGreaterThan(0);
+    for (const workload of workloads(objs)) {
+      const pod = workload['spec']['template']['spec'];
+      expect(pod['securityContext']).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      for (const container of containersOf(workload)) {
+        expect({ name: container['name'], ...container['securityContext'] }).toMatchObject({
+          name: container['name'],
+          runAsNonRoot: true,
+          runAsUser: 10001,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+      }
+    }
+  });
+
+  it('mounts a writable /tmp in every Hubpo container', () => {
+    for (const workload of workloads(objs)) {
+      for (const container of containersOf(workload)) {
+        if (!String(container['image']).startsWith('ghcr.io/hubpo/hubpo')) continue;
+        const mounts = (container['volumeMounts'] ?? []).map((m: Obj) => m['mountPath']);
+        expect({ container: container['name'], mounts }).toEqual({
+          container: container['name'],
+          mounts: expect.arrayContaining(['/tmp']),
+        });
+      }
+    }
+  });
+
+  it('probes every long-running container on the port its program serves health on', () => {
+    const healthPort: Record<string, number> = {
+      'control-plane': 9080,
+      gateway: 9091,
+      operator: 9092,
+      nats: 8222,
+      'cloud-sql-proxy': 9801,
+    };
+    for (const workload of workloads(objs).filter((w) => w['kind'] !== 'Job')) {
+      for (const container of containersOf(workload)) {
+        const name = String(container['name']);
+        expect(healthPort[name]).toBeDefined();
+        for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+          expect({ name, probe, present: container[probe] !== undefined }).toEqual({
+            name,
+            probe,
+            present: true,
+          });
+          expect(probePort(container, container[probe])).toBe(healthPort[name]);
+        }
+      }
+    }
+  });
+
+  it('gives every Service pods to send to', () => {
+    const podLabels = workloads(objs).map((w) => w['spec']['template']['metadata']['labels'] as Obj);
+    for (const service of objs.filter((o) => o['kind'] === 'Service')) {
+      const selector = service['spec']['selector'] as Obj;
+      const matches = podLabels.filter((labels) =>
+        Object.entries(selector).every(([k, v]) => labels[k] === v),
+      );
+      expect({ service: service['metadata']['name'], matches: matches.length }).toEqual({
+        service: service['metadata']['name'],
+        matches: 1,
+      });
+    }
+  });
+
+  it('references only Secrets and keys that exist (rendered here or expected beforehand)', () => {
+    const keys = new Map<string, readonly string[]>(Object.entries(EXTERNAL_SECRETS));
+    for (const secret of objs.filter((o) => o['kind'] === 'Secret')) {
+      keys.set(secret['metadata']['name'], Object.keys(secret['data'] ?? {}));
+    }
+    for (const workload of workloads(objs)) {
+      for (const container of containersOf(workload)) {
+        for (const env of container['env'] ?? []) {
+          const ref = env['valueFrom']?.['secretKeyRef'];
+          if (ref === undefined) continue;
+          expect({ env: env['name'], key: ref['key'], in: keys.get(ref['name']) }).toEqual({
+            env: env['name'],
+            key: ref['key'],
+            in: expect.arrayContaining([ref['key']]),
+          });
+        }
+      }
+    }
+  });
+
+  it('points gateways and the operator at a control plane', () => {
+    const gateway = find(objs, 'Deployment', 'hubpo-gateway');
+    const driver = envOf(gateway['spec']['template']['spec']['containers'][0], 'HUBPO_CONFIG_DRIVER');
+    const operator = find(objs, 'Deployment', 'hubpo-operator')['spec']['template']['spec']['containers'][0];
+    const controlPlane = objs.find(
+      (o) => o['kind'] === 'Service' && o['metadata']['name'] === 'hubpo-control-plane',
+    );
+    if (controlPlane !== undefined) {
+      const ports = Object.fromEntries(controlPlane['spec']['ports'].map((p: Obj) => [p['name'], p['port']]));
+      expect(envOf(operator, 'HUBPO_CONTROL_PLANE_URL')?.['value']).toBe(
+        `http://hubpo-control-plane.${NAMESPACE}.svc:${ports['admin']}`,
+      );
+      if (driver?.['value'] === 'grpc') {
+        expect(
+          envOf(gateway['spec']['template']['spec']['containers'][0], 'HUBPO_CONTROL_PLANE_GRPC')?.['value'],
+        ).toBe(`hubpo-control-plane.${NAMESPACE}.svc:${ports['grpc']}`);
+      }
+    } else {
+      expect(envOf(operator, 'HUBPO_CONTROL_PLANE_URL')?.['value']).toMatch(/^https?:\/\//);
+    }
+    if (driver?.['value'] === 'nats') {
+      expect(envOf(gateway['spec']['template']['spec']['containers'][0], 'NATS_URL')).toBeDefined();
+    }
+  });
+
+  it('gives the operator no wildcard, no Secret writes and Leases only in its namespace', () => {
+    const clusterRoles = objs.filter((o) => o['kind'] === 'ClusterRole');
+    expect(clusterRoles).toHaveLength(1);
+    for (const rule of clusterRoles[0]!['rules'] as Obj[]) {
+      for (const field of ['apiGroups', 'resources', 'verbs']) expect(rule[field]).not.toContain('*');
+      if (rule['resources'].includes('secrets'))
+        expect(rule['verbs'].sort()).toEqual(['get', 'list', 'watch']);
+      expect(rule['resources']).not.toContain('leases');
+    }
+    const leaseRole = objs.find(
+      (o) => o['kind'] === 'Role' && o['rules'].some((r: Obj) => r['resources'].includes('leases')),
+    );
+    expect(leaseRole?.['metadata']['namespace']).toBe(NAMESPACE);
+  });
+});
+
+describe('values checks', () => {
+  it('values.schema.json refuses a negative gateway.replicas with a message naming it', () => {
+    const result = template([], ['gateway.replicas=-1']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('gateway.replicas');
+    expect(result.stderr).toMatch(/greater than or equal to 0/i);
+  });
+
+  it('values.schema.json refuses an unknown key (a typo) and a bad cluster name', () => {
+    const typo = template([], ['gateway.replica=3']);
+    expect(typo.status).not.toBe(0);
+    expect(typo.stderr).toMatch(/gateway.*replica/);
+    const cluster = template([], ['global.cluster=Prod_1']);
+    expect(cluster.status).not.toBe(0);
+    expect(cluster.stderr).toContain('global.cluster');
+  });
+
+  it.each([
+    [['controlPlane.enabled=false'], 'controlPlane.remote.url'],
+    [
+      ['controlPlane.database.type=external'],
+      'controlPlane.database.url or controlPlane.database.existingSecret',
+    ],
+    [['controlPlane.replicas=2'], 'needs controlPlane.database.type: external'],
+    [['gateway.configDriver=nats'], 'nats.mode'],
+    [['secrets.secretKey=c2hvcnQ='], 'secrets.secretKey must be 32 random bytes in base64'],
+    [['secrets.dataplaneKey=not base64!'], 'secrets.dataplaneKey must be 32 random bytes in base64'],
+    [['nats.mode=internal', 'nats.internal.leafnode.listen.enabled=true'], 'leafnode.listen.existingSecret'],
+    [
+      [
+        'controlPlane.enabled=false',
+        'controlPlane.remote.url=https://cp.example.com',
+        'controlPlane.remote.grpcAddress=cp.example.com:18000',
+      ],
+      'secrets.bootstrapToken',
+    ],
+  ])('refuses %j with a message naming %s', (sets, message) => {
+    const result = template([], sets);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(message);
+  });
+});
+
+describe('chart behaviour', () => {
+  it('generates strong credentials once per install and does not roll pods for them', () => {
+    const first = objects(render([]));
+    const second = objects(render([]));
+    const data = (objs: Obj[]): Obj => find(objs, 'Secret', 'hubpo-secrets')['data'];
+    const decoded = (objs: Obj[], key: string): string => Buffer.from(data(objs)[key], 'base64').toString();
+    for (const key of ['secret-key', 'dataplane-key'])
+      expect(Buffer.from(decoded(first, key), 'base64')).toHaveLength(32);
+    for (const key of ['admin-token', 'bootstrap-token'])
+      expect(decoded(first, key)).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(data(first)['admin-token']).not.toBe(data(second)['admin-token']);
+    const checksum = (objs: Obj[]): string =>
+      find(objs, 'Deployment', 'hubpo-gateway')['spec']['template']['metadata']['annotations'][
+        'checksum/secrets'
+      ];
+    expect(checksum(first)).toBe(checksum(second));
+    expect(checksum(objects(render([], ['secrets.adminToken=a-token-of-twenty-chars'])))).not.toBe(
+      checksum(first),
+    );
+  });
+
+  it('uses the values given for credentials instead of generating them', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const objs = objects(
+      render([], ['secrets.adminToken=admin-token-0123456789', `secrets.secretKey=${key}`]),
+    );
+    const secret = find(objs, 'Secret', 'hubpo-secrets');
+    expect(Buffer.from(secret['data']['admin-token'], 'base64').toString()).toBe('admin-token-0123456789');
+    expect(Buffer.from(secret['data']['secret-key'], 'base64').toString()).toBe(key);
+    expect(secret['metadata']['annotations']['hubpo.io/generated-keys']).toBe(
+      'bootstrap-token,dataplane-key',
+    );
+  });
+
+  it('renders a gateway PDB only when more than one replica runs, and an HPA when asked', () => {
+    const kinds = (sets: string[]): string[] => objects(render([], sets)).map((o) => o['kind']);
+    expect(kinds([])).toContain('PodDisruptionBudget');
+    expect(kinds(['gateway.replicas=1'])).not.toContain('PodDisruptionBudget');
+    const scaled = objects(
+      render([], ['gateway.autoscaling.enabled=true', 'gateway.autoscaling.minReplicas=3']),
+    );
+    expect(find(scaled, 'HorizontalPodAutoscaler', 'hubpo-gateway')['spec']).toMatchObject({
+      minReplicas: 3,
+      scaleTargetRef: { kind: 'Deployment', name: 'hubpo-gateway' },
+      metrics: [{ type: 'Resource', resource: { name: 'cpu' } }],
+    });
+    expect(find(scaled, 'Deployment', 'hubpo-gateway')['spec']['replicas']).toBeUndefined();
+    expect(find(scaled, 'PodDisruptionBudget', 'hubpo-gateway')['spec']['minAvailable']).toBe(1);
+  });
+
+  it('scopes the operator to the watched namespaces with RoleBindings only', () => {
+    const objs = objects(render([], ['operator.watchNamespaces={team-a,team-b}']));
+    expect(objs.filter((o) => o['kind'] === 'ClusterRoleBinding')).toHaveLength(0);
+    const bindings = objs.filter(
+      (o) => o['kind'] === 'RoleBinding' && o['roleRef']['kind'] === 'ClusterRole',
+    );
+    expect(bindings.map((b) => b['metadata']['namespace']).sort()).toEqual(['team-a', 'team-b']);
+    const operator = find(objs, 'Deployment', 'hubpo-operator')['spec']['template']['spec']['containers'][0];
+    expect(envOf(operator, 'HUBPO_WATCH_NAMESPACES')?.['value']).toBe('team-a,team-b');
+  });
+
+  it('switches components off', () => {
+    const objs = objects(
+      render(
+        [],
+        [
+          'controlPlane.enabled=false',
+          'operator.enabled=false',
+          'controlPlane.remote.grpcAddress=cp.example.com:18000',
+          `secrets.dataplaneKey=${Buffer.alloc(32, 1).toString('base64')}`,
+        ],
+      ),
+    );
+    const names = workloads(objs).map((w) => w['metadata']['name']);
+    expect(names).toEqual(['hubpo-gateway']);
+    expect(objs.some((o) => o['kind'] === 'ClusterRole')).toBe(false);
+    expect(Object.keys(find(objs, 'Secret', 'hubpo-secrets')['data'])).toEqual(['dataplane-key']);
+  });
+
+  it('configures the cloud specifics of each values file', () => {
+    const aws = objects(render(CASES['aws']!));
+    expect(find(aws, 'Service', 'hubpo-gateway')['metadata']['annotations']).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-port': '9091',
+    });
+    expect(find(aws, 'ServiceAccount', 'hubpo-gateway')['metadata']['annotations']).toHaveProperty([
+      'eks.amazonaws.com/role-arn',
+    ]);
+
+    const gcp = objects(render(CASES['gcp']!));
+    const proxy = find(gcp, 'Deployment', 'hubpo-control-plane')['spec']['template']['spec'][
+      'initContainers'
+    ][0];
+    expect(proxy).toMatchObject({ name: 'cloud-sql-proxy', restartPolicy: 'Always' });
+    expect(proxy['args']).toContain('my-project:europe-west1:hubpo');
+    const url = Buffer.from(
+      find(gcp, 'Secret', 'hubpo-database')['data']['database-url'],
+      'base64',
+    ).toString();
+    expect(url).toContain('@127.0.0.1:5432/');
+    expect(find(gcp, 'ServiceAccount', 'hubpo-gateway')['metadata']['annotations']).toHaveProperty([
+      'iam.gke.io/gcp-service-account',
+    ]);
+
+    const azure = objects(render(CASES['azure']!));
+    for (const name of ['hubpo-control-plane', 'hubpo-gateway']) {
+      expect(find(azure, 'Deployment', name)['spec']['template']['metadata']['labels']).toMatchObject({
+        'azure.workload.identity/use': 'true',
+      });
+      expect(find(azure, 'ServiceAccount', name)['metadata']['annotations']).toHaveProperty([
+        'azure.workload.identity/client-id',
+      ]);
+    }
+    expect(find(azure, 'Service', 'hubpo-gateway')['spec']['externalTrafficPolicy']).toBe('Local');
+
+    const onprem = objects(render(CASES['onprem']!));
+    expect(find(onprem, 'StatefulSet', 'hubpo-nats')['spec']['replicas']).toBe(3);
+    expect(find(onprem, 'Service', 'hubpo-gateway')['metadata']['annotations']).toHaveProperty([
+      'metallb.io/address-pool',
+    ]);
+  });
+
+  it('makes a leaf cluster mirror the hub config bucket through its own NATS leaf node', () => {
+    const leaf = objects(render(CASES['multi-cluster-leaf']!));
+    expect(leaf.some((o) => o['metadata']['name'] === 'hubpo-control-plane')).toBe(false);
+    const conf = find(leaf, 'ConfigMap', 'hubpo-nats-config')['data']['nats.conf'];
+    expect(conf).toContain('domain: gke-euw1');
+    expect(conf).toContain('remotes: [');
+    const job = find(leaf, 'Job', 'hubpo-nats-mirror');
+    expect(job['metadata']['annotations']['helm.sh/hook']).toBe('post-install,post-upgrade');
+    expect(envOf(job['spec']['template']['spec']['containers'][0], 'HUB_DOMAIN')?.['value']).toBe('hub');
+    const hub = objects(render(CASES['multi-cluster-hub']!));
+    expect(find(hub, 'ConfigMap', 'hubpo-nats-config')['data']['nats.conf']).toMatch(
+      /domain: hub[\s\S]*port: 7422/,
+    );
+    expect(find(hub, 'Service', 'hubpo-nats-leafnodes')['spec']['type']).toBe('LoadBalancer');
+  });
+});
+
+describe('CRDs', () => {
+  it('ships in charts/hubpo/crds/ exactly the generated crds/', () => {
+    const names = readdirSync(join(ROOT, 'crds')).sort();
+    expect(names).toHaveLength(5);
+    expect(readdirSync(join(CHART, 'crds')).sort()).toEqual(names);
+    for (const name of names) {
+      expect(readFileSync(join(CHART, 'crds', name), 'utf8')).toBe(
+        readFileSync(join(ROOT, 'crds', name), 'utf8'),
+      );
+    }
+  });
+
+  it('has every kind the operator is granted', () => {
+    const plurals = readdirSync(join(CHART, 'crds')).map((f) => f.replace('.hubpo.io.yaml', ''));
+    const role = objects(render([])).find((o) => o['kind'] === 'ClusterRole')!;
+    expect([...role['rules'][0]['resources']].sort()).toEqual(plurals.sort());
+  });
+});
