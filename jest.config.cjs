@@ -13,7 +13,9 @@ const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|m?j)s$': swc },
   // ESM-only dependencies are compiled to CommonJS for jest only.
-  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(@kubernetes|openid-client|oauth4webapi|jose|@nats-io|hpagent|kysely)[/+@])'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(\\.pnpm/)?(@kubernetes|openid-client|oauth4webapi|jose|@nats-io|hpagent|kysely)[/+@])',
+  ],
   moduleNameMapper: {
     '^@hubpo/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
@@ -32,7 +34,10 @@ module.exports = {
     {
       ...base,
       displayName: 'integration',
-      testMatch: ['<rootDir>/packages/*/test/integration/**/*.test.ts', '<rootDir>/charts/*/test/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/packages/*/test/integration/**/*.test.ts',
+        '<rootDir>/charts/*/test/**/*.test.ts',
+      ],
     },
     {
       ...base,

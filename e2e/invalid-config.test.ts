@@ -15,7 +15,11 @@ describe('bad config never reaches traffic', () => {
     echo = await startEchoServer({ name: 'echo' });
     gatewayUrl = (await platform.startGateway('grpc')).gateway.url;
     ok(await platform.admin.create(route('good', '/good', echo.url)));
-    await eventually(async () => (await httpGet(`${gatewayUrl}/good`)).status === 200, 1000, 'the good route');
+    await eventually(
+      async () => (await httpGet(`${gatewayUrl}/good`)).status === 200,
+      1000,
+      'the good route',
+    );
   });
 
   afterAll(async () => {
@@ -49,14 +53,22 @@ describe('bad config never reaches traffic', () => {
     broken.spec.rules[0].matches[0].path = { type: 'RegularExpression', value: '^/broken/(unclosed' };
     ok(await platform.admin.create(broken));
     ok(await platform.admin.create(route('fresh', '/fresh', echo.url)));
-    await eventually(async () => (await httpGet(`${gatewayUrl}/fresh`)).status === 200, 1000, 'the route created next to it');
+    await eventually(
+      async () => (await httpGet(`${gatewayUrl}/fresh`)).status === 200,
+      1000,
+      'the route created next to it',
+    );
     expect((await httpGet(`${gatewayUrl}/good`)).status).toBe(200);
     expect((await httpGet(`${gatewayUrl}/broken/x`)).status).toBe(404);
     await eventually(
       async () => {
         const { body } = await platform.admin.get('Route', 'default', 'broken');
         const accepted = body.status?.conditions?.find((c: any) => c.type === 'Accepted');
-        return accepted?.status === 'False' && accepted.reason === 'InvalidRegex' && /path\.value/.test(accepted.message);
+        return (
+          accepted?.status === 'False' &&
+          accepted.reason === 'InvalidRegex' &&
+          /path\.value/.test(accepted.message)
+        );
       },
       2000,
       'Accepted=False with reason InvalidRegex',

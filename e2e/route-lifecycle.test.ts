@@ -69,7 +69,11 @@ describe.each<Driver>(['grpc', 'nats'])('a Route through the admin API, %s drive
 
   it('records the revision the gateway applied, visible through the admin API', async () => {
     ok(await platform.admin.create(route('ledger', '/ledger', blue.url)));
-    await eventually(async () => (await httpGet(`${gatewayUrl}/ledger`)).status === 200, CONFIG_DEADLINE_MS, 'ledger');
+    await eventually(
+      async () => (await httpGet(`${gatewayUrl}/ledger`)).status === 200,
+      CONFIG_DEADLINE_MS,
+      'ledger',
+    );
     const revision = (await platform.admin.config()).body.revision;
     await eventually(
       async () => {

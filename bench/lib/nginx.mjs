@@ -37,7 +37,13 @@ async function start(server, port, core) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitForHttp(`http://127.0.0.1:${port}/`);
-  const workerPid = () => Number(execFileSync('pgrep', ['-P', String(proc.pid)]).toString().trim().split('\n')[0]);
+  const workerPid = () =>
+    Number(
+      execFileSync('pgrep', ['-P', String(proc.pid)])
+        .toString()
+        .trim()
+        .split('\n')[0],
+    );
   return {
     pid: proc.pid,
     workerPid,

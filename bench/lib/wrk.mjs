@@ -22,6 +22,7 @@ export function parseWrk(out) {
   return { rps, p50: pct(50), p99: pct(99), non2xx, errors, requests };
 }
 
+/** @param {{ url: string, core?: number, connections?: number, duration?: number, headers?: string[], script?: string }} options */
 export function runWrk({ url, core = 1, connections = 50, duration = 5, headers = [], script }) {
   const args = ['-c', String(core), 'wrk', '-t1', `-c${connections}`, `-d${duration}s`, '--latency'];
   for (const h of headers) args.push('-H', h);

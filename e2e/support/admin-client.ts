@@ -19,7 +19,12 @@ export class AdminClient {
     readonly token: string,
   ) {}
 
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<AdminResponse<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<AdminResponse<T>> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
@@ -30,7 +35,11 @@ export class AdminClient {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
-    return { status: res.status, body: text === '' ? undefined : JSON.parse(text), etag: res.headers.get('etag') };
+    return {
+      status: res.status,
+      body: text === '' ? undefined : JSON.parse(text),
+      etag: res.headers.get('etag'),
+    };
   }
 
   path(kind: string, namespace: string, name?: string): string {
@@ -69,6 +78,7 @@ export class AdminClient {
 
 /** Must be 2xx, else the test fails with the problem body. */
 export function ok<T extends AdminResponse>(res: T): T {
-  if (res.status < 200 || res.status > 299) throw new Error(`admin API answered ${res.status}: ${JSON.stringify(res.body)}`);
+  if (res.status < 200 || res.status > 299)
+    throw new Error(`admin API answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res;
 }

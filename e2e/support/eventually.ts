@@ -3,7 +3,11 @@
  * The deadline is a correctness bound of the journey (ARCHITECTURE.md: config reaches gateways
  * in under a second), not a benchmark; speed figures come from `pnpm bench`.
  */
-export async function eventually(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+export async function eventually(
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
   const start = Date.now();
   let lastError: unknown;
   while (Date.now() - start < timeoutMs) {
@@ -14,10 +18,15 @@ export async function eventually(probe: () => Promise<boolean>, timeoutMs: numbe
     }
     await new Promise((r) => setTimeout(r, 10));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
 }
 
-export async function httpGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Headers }> {
+export async function httpGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Headers }> {
   const res = await fetch(url, { headers });
   return { status: res.status, body: await res.text(), headers: res.headers };
 }

@@ -1,11 +1,22 @@
 /** Fresh resource objects for journeys (CONVENTIONS.md §15: factories, never shared fixtures). */
-export function route(name: string, prefix: string, upstreamUrl: string, extra: Record<string, unknown> = {}): any {
+export function route(
+  name: string,
+  prefix: string,
+  upstreamUrl: string,
+  extra: Record<string, unknown> = {},
+): any {
   return {
     apiVersion: 'hubpo.io/v1alpha1',
     kind: 'Route',
     metadata: { name, namespace: 'default' },
     spec: {
-      rules: [{ matches: [{ path: { type: 'PathPrefix', value: prefix } }], backends: [{ url: upstreamUrl }], ...extra }],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: prefix } }],
+          backends: [{ url: upstreamUrl }],
+          ...extra,
+        },
+      ],
     },
   };
 }

@@ -75,7 +75,11 @@ export class Platform {
   }
 
   /** Starts a gateway of `cluster`; `nodeId` and data dir are reused when it is started again. */
-  async startGateway(driver: Driver, nodeId = `gw-${this.#gateways.length}`, cluster = 'local'): Promise<GatewayHandle> {
+  async startGateway(
+    driver: Driver,
+    nodeId = `gw-${this.#gateways.length}`,
+    cluster = 'local',
+  ): Promise<GatewayHandle> {
     const existing = this.#gateways.find((g) => g.nodeId === nodeId);
     const dataDir = existing?.dataDir ?? join(this.#tmp, nodeId);
     const gateway = await createGateway({

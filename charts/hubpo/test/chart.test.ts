@@ -2,7 +2,7 @@
  * The Helm chart, checked with the real helm binary (scripts/install-tools.sh puts helm 3.18 in
  * .tools/bin when it is missing):
  *   - `helm lint` passes for every values file;
- *   - `helm template` of every values file equals its golden render in test/golden/ (regenerate
+ *   - `helm template` of every values file equals its golden render in test/__golden__/ (regenerate
  *     with `UPDATE_GOLDEN=1 npx jest charts --selectProjects integration` and review the diff);
  *   - what a user would notice: pods that run as non-root on a read-only root filesystem, probes
  *     on the ports the programs listen on, Services that select pods, Secrets that exist, a
@@ -15,7 +15,8 @@ import { parseAllDocuments } from 'yaml';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CHART = join(ROOT, 'charts', 'hubpo');
-const GOLDEN = join(CHART, 'test', 'golden');
+// `__golden__` directories are left alone by prettier (.prettierignore): goldens are helm's exact output.
+const GOLDEN = join(CHART, 'test', '__golden__');
 const HELM = join(ROOT, '.tools', 'bin', 'helm');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 const RELEASE = 'hubpo';
@@ -162,7 +163,7 @@ describe('helm lint', () => {
 });
 
 describe('golden renders', () => {
-  it.each(Object.entries(CASES))('%s matches test/golden/<name>.yaml', (name, files) => {
+  it.each(Object.entries(CASES))('%s matches test/__golden__/<name>.yaml', (name, files) => {
     const header =
       `# helm template ${RELEASE} charts/hubpo --namespace ${NAMESPACE} --kube-version ${KUBE_VERSION}` +
       `${files.map((f) => ` -f ${f}`).join('')}\n` +
@@ -184,7 +185,10 @@ describe('golden renders', () => {
 });
 
 describe.each(Object.entries(CASES))('the %s render', (_name, files) => {
-  const objs = objects(render(files));
+  let objs: Obj[] = [];
+  beforeAll(() => {
+    objs = objects(render(files));
+  });
 
   it('runs every container as uid 10001, non-root, read-only root filesystem, no privileges', () => {
     expect(workloads(objs).length).toBeGreaterThan(0);
@@ -426,6 +430,37 @@ describe('chart behaviour', () => {
     expect(envOf(operator, 'HUBPO_WATCH_NAMESPACES')?.['value']).toBe('team-a,team-b');
   });
 
+  it('scrapes /metrics on the admin ports with ServiceMonitors when asked', () => {
+    const objs = objects(render([], ['metrics.serviceMonitor.enabled=true']));
+    const monitors = objs.filter((o) => o['kind'] === 'ServiceMonitor');
+    expect(monitors.map((m) => m['metadata']['name']).sort()).toEqual([
+      'hubpo-control-plane',
+      'hubpo-gateway',
+    ]);
+    for (const monitor of monitors) {
+      const selector = monitor['spec']['selector']['matchLabels'] as Obj;
+      const services = objs.filter(
+        (o) =>
+          o['kind'] === 'Service' &&
+          Object.entries(selector).every(([k, v]) => o['metadata']['labels'][k] === v),
+      );
+      expect(services).toHaveLength(1);
+      const port = services[0]!['spec']['ports'].find(
+        (p: Obj) => p['name'] === monitor['spec']['endpoints'][0]['port'],
+      );
+      expect({
+        monitor: monitor['metadata']['name'],
+        port: port?.['port'],
+        path: monitor['spec']['endpoints'][0]['path'],
+      }).toEqual({
+        monitor: monitor['metadata']['name'],
+        port: monitor['metadata']['name'] === 'hubpo-gateway' ? 9091 : 9080,
+        path: '/metrics',
+      });
+    }
+    expect(find(objs, 'Service', 'hubpo-gateway')['spec']['ports'].map((p: Obj) => p['port'])).toEqual([80]);
+  });
+
   it('switches components off', () => {
     const objs = objects(
       render(
@@ -471,14 +506,14 @@ describe('chart behaviour', () => {
     ]);
 
     const azure = objects(render(CASES['azure']!));
-    for (const name of ['hubpo-control-plane', 'hubpo-gateway']) {
-      expect(find(azure, 'Deployment', name)['spec']['template']['metadata']['labels']).toMatchObject({
-        'azure.workload.identity/use': 'true',
-      });
-      expect(find(azure, 'ServiceAccount', name)['metadata']['annotations']).toHaveProperty([
-        'azure.workload.identity/client-id',
-      ]);
-    }
+    expect(
+      find(azure, 'Deployment', 'hubpo-gateway')['spec']['template']['metadata']['labels'],
+    ).toMatchObject({
+      'azure.workload.identity/use': 'true',
+    });
+    expect(find(azure, 'ServiceAccount', 'hubpo-gateway')['metadata']['annotations']).toHaveProperty([
+      'azure.workload.identity/client-id',
+    ]);
     expect(find(azure, 'Service', 'hubpo-gateway')['spec']['externalTrafficPolicy']).toBe('Local');
 
     const onprem = objects(render(CASES['onprem']!));
@@ -494,8 +529,11 @@ describe('chart behaviour', () => {
     const conf = find(leaf, 'ConfigMap', 'hubpo-nats-config')['data']['nats.conf'];
     expect(conf).toContain('domain: gke-euw1');
     expect(conf).toContain('remotes: [');
-    const job = find(leaf, 'Job', 'hubpo-nats-mirror');
-    expect(job['metadata']['annotations']['helm.sh/hook']).toBe('post-install,post-upgrade');
+    const job = find(leaf, 'Job', 'hubpo-nats-mirror-1');
+    expect(job['metadata']['annotations']?.['helm.sh/hook']).toBeUndefined();
+    expect(find(leaf, 'ConfigMap', 'hubpo-nats-mirror')['data']['mirror.cjs']).toContain(
+      '$JS.${process.env.HUB_DOMAIN}.API',
+    );
     expect(envOf(job['spec']['template']['spec']['containers'][0], 'HUB_DOMAIN')?.['value']).toBe('hub');
     const hub = objects(render(CASES['multi-cluster-hub']!));
     expect(find(hub, 'ConfigMap', 'hubpo-nats-config')['data']['nats.conf']).toMatch(

@@ -11,7 +11,10 @@ export const NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9
 /** A Go-style duration limited to what a gateway needs: `250ms`, `10s`, `5m`, `1h`. */
 export const DURATION_PATTERN = '^([0-9]{1,6})(ms|s|m|h)$';
 
-export function nameSchema(description = 'Lowercase RFC 1123 name: letters, digits, "-" and ".".', maxLength = 253) {
+export function nameSchema(
+  description = 'Lowercase RFC 1123 name: letters, digits, "-" and ".".',
+  maxLength = 253,
+) {
   return Type.String({ minLength: 1, maxLength, pattern: NAME_PATTERN, description });
 }
 export const Name = nameSchema();
@@ -34,7 +37,9 @@ export const ObjectMeta = Type.Object(
     labels: Type.Optional(LabelMap),
     annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
     generation: Type.Optional(Type.Integer({ minimum: 0, description: 'Set by the server.' })),
-    resourceVersion: Type.Optional(Type.String({ description: 'Set by the server; send it back to update.' })),
+    resourceVersion: Type.Optional(
+      Type.String({ description: 'Set by the server; send it back to update.' }),
+    ),
     uid: Type.Optional(Type.String()),
     creationTimestamp: Type.Optional(Type.String()),
   },
@@ -85,7 +90,11 @@ export const SecretKeyRef = Type.Object(
 );
 export type SecretKeyRef = Static<typeof SecretKeyRef>;
 
-export const ConditionStatus = Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')]);
+export const ConditionStatus = Type.Union([
+  Type.Literal('True'),
+  Type.Literal('False'),
+  Type.Literal('Unknown'),
+]);
 
 export const Condition = Type.Object(
   {

@@ -5,7 +5,13 @@ import { Consumer } from './kinds/consumer.js';
 import { Policy } from './kinds/policy.js';
 import { PromptTemplate } from './kinds/prompt-template.js';
 import { Route } from './kinds/route.js';
-import { checkAIModel, checkConsumer, checkPolicy, checkPromptTemplate, checkRoute } from './semantic-checks.js';
+import {
+  checkAIModel,
+  checkConsumer,
+  checkPolicy,
+  checkPromptTemplate,
+  checkRoute,
+} from './semantic-checks.js';
 import { SchemaValidator } from './validate.js';
 import type { ValidationResult } from './validate.js';
 
@@ -87,7 +93,10 @@ export const KINDS = Object.freeze({
     shortNames: ['hp'],
     schema: Policy,
     semanticCheck: checkPolicy,
-    printerColumns: [{ name: 'Target', type: 'string', jsonPath: '.spec.targetRefs[0].name' }, ...statusColumns],
+    printerColumns: [
+      { name: 'Target', type: 'string', jsonPath: '.spec.targetRefs[0].name' },
+      ...statusColumns,
+    ],
   }),
 });
 
@@ -119,7 +128,10 @@ const validators = new Map<KindName, SchemaValidator<AnyResource>>(
  * Validates a full resource of a kind: the schema first (types, formats, ranges, unknown
  * fields), then cross-field rules. Every issue names its field as a JSON pointer.
  */
-export function validateResource<K extends KindName>(kind: K, value: unknown): ValidationResult<ResourceByKind[K]> {
+export function validateResource<K extends KindName>(
+  kind: K,
+  value: unknown,
+): ValidationResult<ResourceByKind[K]> {
   const validator = validators.get(kind);
   if (validator === undefined) throw new Error(`unknown kind ${kind}`);
   const result = validator.validate(value);

@@ -56,13 +56,17 @@ export function checkAIModel(model: AIModel): FieldIssue[] {
   const names = new Set<string>();
   model.spec.targets.forEach((t, i) => {
     const name = t.name ?? `${t.provider}/${t.model}`;
-    if (names.has(name)) issues.push({ path: `/spec/targets/${i}/name`, message: `duplicate target name "${name}"` });
+    if (names.has(name))
+      issues.push({ path: `/spec/targets/${i}/name`, message: `duplicate target name "${name}"` });
     names.add(name);
     if (t.provider === 'azure-openai' && t.endpoint === undefined) {
       issues.push({ path: `/spec/targets/${i}/endpoint`, message: 'azure-openai targets need an endpoint' });
     }
     if (t.provider === 'openai-compatible' && t.endpoint === undefined) {
-      issues.push({ path: `/spec/targets/${i}/endpoint`, message: 'openai-compatible targets need an endpoint' });
+      issues.push({
+        path: `/spec/targets/${i}/endpoint`,
+        message: 'openai-compatible targets need an endpoint',
+      });
     }
     if ((t.provider === 'bedrock' || t.provider === 'vertex-ai') && t.region === undefined) {
       issues.push({ path: `/spec/targets/${i}/region`, message: `${t.provider} targets need a region` });
@@ -79,7 +83,8 @@ export function checkPromptTemplate(template: PromptTemplate): FieldIssue[] {
   const declared = new Set((template.spec.variables ?? []).map((v) => v.name));
   const seen = new Set<string>();
   (template.spec.variables ?? []).forEach((v, i) => {
-    if (seen.has(v.name)) issues.push({ path: `/spec/variables/${i}/name`, message: `duplicate variable "${v.name}"` });
+    if (seen.has(v.name))
+      issues.push({ path: `/spec/variables/${i}/name`, message: `duplicate variable "${v.name}"` });
     seen.add(v.name);
   });
   template.spec.messages.forEach((m, i) => {
@@ -99,9 +104,13 @@ export function checkConsumer(consumer: Consumer): FieldIssue[] {
   consumer.spec.apiKeys?.forEach((k, i) => {
     const given = [k.secretRef, k.value, k.sha256].filter((x) => x !== undefined).length;
     if (given !== 1) {
-      issues.push({ path: `/spec/apiKeys/${i}`, message: 'an API key needs exactly one of secretRef, value or sha256' });
+      issues.push({
+        path: `/spec/apiKeys/${i}`,
+        message: 'an API key needs exactly one of secretRef, value or sha256',
+      });
     }
-    if (names.has(k.name)) issues.push({ path: `/spec/apiKeys/${i}/name`, message: `duplicate key name "${k.name}"` });
+    if (names.has(k.name))
+      issues.push({ path: `/spec/apiKeys/${i}/name`, message: `duplicate key name "${k.name}"` });
     names.add(k.name);
   });
   return issues;

@@ -16,8 +16,17 @@ describe('validateResource', () => {
         rules: [
           {
             name: 'orders',
-            matches: [{ path: { type: 'PathPrefix', value: '/orders' }, method: 'GET', queryParams: [{ name: 'v', value: '1' }] }],
-            backends: [{ url: 'http://127.0.0.1:8080', weight: 3 }, { service: { name: 'orders', port: 80 } }],
+            matches: [
+              {
+                path: { type: 'PathPrefix', value: '/orders' },
+                method: 'GET',
+                queryParams: [{ name: 'v', value: '1' }],
+              },
+            ],
+            backends: [
+              { url: 'http://127.0.0.1:8080', weight: 3 },
+              { service: { name: 'orders', port: 80 } },
+            ],
             filters: {
               urlRewrite: { path: { type: 'ReplacePrefixMatch', value: '/' } },
               requestHeaders: { set: [{ name: 'x-env', value: 'prod' }], remove: ['cookie'] },
@@ -44,9 +53,15 @@ describe('validateResource', () => {
           {
             matches: [
               { path: { type: 'PathPrefix', value: '/orders' }, method: 'GET' },
-              { path: { type: 'RegularExpression', value: '^/o/[0-9]+$' }, headers: [{ name: 'x-v', value: '2' }] },
+              {
+                path: { type: 'RegularExpression', value: '^/o/[0-9]+$' },
+                headers: [{ name: 'x-v', value: '2' }],
+              },
             ],
-            backends: [{ url: 'http://127.0.0.1:8080', weight: 3 }, { service: { name: 'orders', port: 80 } }],
+            backends: [
+              { url: 'http://127.0.0.1:8080', weight: 3 },
+              { service: { name: 'orders', port: 80 } },
+            ],
             filters: { urlRewrite: { path: { type: 'ReplacePrefixMatch', value: '/' } } },
             timeouts: { request: '10s' },
             retry: { attempts: 1, codes: [503] },
@@ -54,11 +69,17 @@ describe('validateResource', () => {
         ],
       }),
     );
-    expect(result).toEqual({ ok: false, issues: [expect.objectContaining({ path: '/spec/rules/0/filters/urlRewrite/path/type' })] });
+    expect(result).toEqual({
+      ok: false,
+      issues: [expect.objectContaining({ path: '/spec/rules/0/filters/urlRewrite/path/type' })],
+    });
   });
 
   it('names the field of a schema error', () => {
-    const result = validateResource('Route', route({ rules: [{ backends: [{ url: 'ftp://x', weight: -1 }] }] }));
+    const result = validateResource(
+      'Route',
+      route({ rules: [{ backends: [{ url: 'ftp://x', weight: -1 }] }] }),
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const paths = result.issues.map((i) => i.path);
@@ -69,13 +90,20 @@ describe('validateResource', () => {
   it('rejects unknown fields and lists allowed enum values', () => {
     const result = validateResource(
       'Route',
-      route({ rules: [{ matches: [{ path: { type: 'Prefix', value: '/' } }], backends: [{ url: 'http://a' }], extra: 1 }] }),
+      route({
+        rules: [
+          { matches: [{ path: { type: 'Prefix', value: '/' } }], backends: [{ url: 'http://a' }], extra: 1 },
+        ],
+      }),
     );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues).toEqual(
       expect.arrayContaining([
-        { path: '/spec/rules/0/matches/0/path/type', message: 'must be one of: Exact, PathPrefix, RegularExpression' },
+        {
+          path: '/spec/rules/0/matches/0/path/type',
+          message: 'must be one of: Exact, PathPrefix, RegularExpression',
+        },
         expect.objectContaining({ path: '/spec/rules/0/extra' }),
       ]),
     );
@@ -85,7 +113,12 @@ describe('validateResource', () => {
     const result = validateResource('Route', route({ rules: [{ matches: [] }] }));
     expect(result).toEqual({
       ok: false,
-      issues: [{ path: '/spec/rules/0', message: 'a rule needs exactly one of backends (API traffic) or ai (AI APIs)' }],
+      issues: [
+        {
+          path: '/spec/rules/0',
+          message: 'a rule needs exactly one of backends (API traffic) or ai (AI APIs)',
+        },
+      ],
     });
   });
 
@@ -123,7 +156,11 @@ describe('validateResource', () => {
       apiVersion: 'hubpo.io/v1alpha1',
       kind: 'PromptTemplate',
       metadata: { name: 'greet' },
-      spec: { model: 'gpt', messages: [{ role: 'user', content: 'Hi {{name}} from {{city}}' }], variables: [{ name: 'name' }] },
+      spec: {
+        model: 'gpt',
+        messages: [{ role: 'user', content: 'Hi {{name}} from {{city}}' }],
+        variables: [{ name: 'name' }],
+      },
     };
     expect(validateResource('PromptTemplate', template)).toEqual({
       ok: false,

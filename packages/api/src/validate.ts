@@ -12,14 +12,16 @@ FormatRegistry.Set('uri', (value) => {
     return false;
   }
 });
-FormatRegistry.Set('date-time', (value) => !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value));
+FormatRegistry.Set(
+  'date-time',
+  (value) => !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value),
+);
 
 /** At most this many issues are reported for one object, so a huge bad body yields a small error. */
 const MAX_ISSUES = 20;
 
 export type ValidationResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly issues: readonly FieldIssue[] };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly FieldIssue[] };
 
 /** A compiled schema check that reports issues as JSON pointers. */
 export class SchemaValidator<T> {

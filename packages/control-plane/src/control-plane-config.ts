@@ -1,4 +1,5 @@
 import { HubpoError } from '@hubpo/core';
+import { parseKey } from './clusters/secret-box.js';
 
 /** Everything the control plane needs to run; `configFromEnv` builds it from the environment. */
 export interface ControlPlaneConfig {
@@ -27,6 +28,23 @@ export interface ControlPlaneConfig {
   /** gRPC keepalive: ping an idle peer this often, drop it when a ping is not answered in time. */
   readonly grpcKeepaliveMs: number;
   readonly grpcKeepaliveTimeoutMs: number;
+  /**
+   * Operators register their cluster with this token (`HUBPO_BOOTSTRAP_TOKEN`); without it the
+   * cluster API (`/api/v1/clusters/register`, `/api/v1/clusters/<name>/...`) answers 404.
+   */
+  readonly bootstrapToken?: string;
+  /**
+   * base64 of 32 bytes (`HUBPO_SECRET_KEY`): AES-256-GCM key of the provider credentials stored in
+   * Postgres. Required when `bootstrapToken` is set.
+   */
+  readonly secretKey?: string;
+  /**
+   * base64 of 32 bytes (`HUBPO_DATAPLANE_KEY`): seals provider credentials in snapshots for the
+   * gateways. Without it, AIModel targets with credentials stay `ResolvedRefs=False`.
+   */
+  readonly dataplaneKey?: string;
+  /** A cluster with no operator heartbeat and no gateway activity for this long is shown unreachable. */
+  readonly clusterSilenceMs: number;
 }
 
 export const CONFIG_DEFAULTS = Object.freeze({
@@ -41,6 +59,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   resyncMs: 10_000,
   grpcKeepaliveMs: 20_000,
   grpcKeepaliveTimeoutMs: 10_000,
+  clusterSilenceMs: 60_000,
 });
 
 /** A config with every default filled in; tests override what they need. */
@@ -73,6 +92,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   return {
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(natsUrl === undefined ? {} : { natsUrl }),
+    ...clusterApiFromEnv(env),
     adminToken,
     dataDir: nonEmpty(env['HUBPO_DATA_DIR']) ?? CONFIG_DEFAULTS.dataDir,
     adminAddr: address(env, 'HUBPO_ADMIN_ADDR', CONFIG_DEFAULTS.adminAddr),
@@ -85,6 +105,29 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     resyncMs: CONFIG_DEFAULTS.resyncMs,
     grpcKeepaliveMs: CONFIG_DEFAULTS.grpcKeepaliveMs,
     grpcKeepaliveTimeoutMs: CONFIG_DEFAULTS.grpcKeepaliveTimeoutMs,
+    clusterSilenceMs: seconds(env, 'HUBPO_CLUSTER_SILENCE_SECONDS', CONFIG_DEFAULTS.clusterSilenceMs),
+  };
+}
+
+/** The cluster API's settings (ADR 0006); keys are checked here so a bad one stops the start. */
+function clusterApiFromEnv(
+  env: NodeJS.ProcessEnv,
+): Pick<ControlPlaneConfig, 'bootstrapToken' | 'secretKey' | 'dataplaneKey'> {
+  const bootstrapToken = nonEmpty(env['HUBPO_BOOTSTRAP_TOKEN']);
+  const secretKey = nonEmpty(env['HUBPO_SECRET_KEY']);
+  const dataplaneKey = nonEmpty(env['HUBPO_DATAPLANE_KEY']);
+  if (secretKey !== undefined) parseKey('HUBPO_SECRET_KEY', secretKey);
+  if (dataplaneKey !== undefined) parseKey('HUBPO_DATAPLANE_KEY', dataplaneKey);
+  if (bootstrapToken !== undefined && secretKey === undefined) {
+    throw new HubpoError(
+      'BAD_REQUEST',
+      'HUBPO_SECRET_KEY is required with HUBPO_BOOTSTRAP_TOKEN: it encrypts the provider credentials operators send',
+    );
+  }
+  return {
+    ...(bootstrapToken === undefined ? {} : { bootstrapToken }),
+    ...(secretKey === undefined ? {} : { secretKey }),
+    ...(dataplaneKey === undefined ? {} : { dataplaneKey }),
   };
 }
 
@@ -121,6 +164,16 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
     throw new HubpoError('BAD_REQUEST', `${name} must be a whole number of milliseconds (0-600000)`);
   }
   return value;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallbackMs;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 86_400) {
+    throw new HubpoError('BAD_REQUEST', `${name} must be a whole number of seconds (1-86400)`);
+  }
+  return value * 1000;
 }
 
 function clusterName(value: string): string {

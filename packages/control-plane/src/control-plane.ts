@@ -7,6 +7,9 @@ import type { Telemetry } from '@hubpo/telemetry';
 import { createAdminApp } from './admin/admin-app.js';
 import type { AdminDeps } from './admin/admin-app.js';
 import { AdminServer } from './admin/admin-server.js';
+import { createClusterApi } from './clusters/cluster-api.js';
+import type { ClusterApi } from './clusters/cluster-api.js';
+import { clusterState, operatorView } from './clusters/cluster-listing.js';
 import type { ControlPlaneConfig } from './control-plane-config.js';
 import { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { GatewayRegistry } from './distribution/gateway-registry.js';
@@ -92,6 +95,15 @@ async function assemble(
   const gatewayStore = new GatewayStore(db);
   const published = new PublishedSnapshots();
   const store = new ResourceStore(db);
+  let pipelineRef: ConfigPipeline | undefined;
+  const clusterApi = createClusterApi({
+    config,
+    db,
+    pool: handle.pool,
+    store,
+    logger,
+    onClusterChanged: () => pipelineRef?.trigger(),
+  });
   const registry = new GatewayRegistry({
     store: gatewayStore,
     clusters,
@@ -111,7 +123,9 @@ async function assemble(
     logger,
     metrics,
     ...(hooks.translate === undefined ? {} : { translate: hooks.translate }),
+    ...(clusterApi.credentials === undefined ? {} : { credentials: clusterApi.credentials }),
   });
+  pipelineRef = pipeline;
   store.onCommit(() => pipeline.trigger());
   const translateFor = (): void => pipeline.trigger();
   const grpc = new GrpcConfigServer({
@@ -150,10 +164,19 @@ async function assemble(
       nats,
       telemetry,
       metrics,
+      clusterApi,
     }),
   );
   const admin = new AdminServer(app, config.adminAddr, logger);
-  const runners: Runner[] = [registry, pipeline, grpc, ...(nats === undefined ? [] : [nats]), admin];
+  // The cluster API's runners stop before the admin server, so its long polls end at once.
+  const runners: Runner[] = [
+    registry,
+    pipeline,
+    grpc,
+    ...(nats === undefined ? [] : [nats]),
+    admin,
+    ...clusterApi.runners,
+  ];
   const group = new RunnerGroup('control-plane', runners);
   const closeAll = async (): Promise<void> => {
     await telemetry.shutdown().catch(() => undefined);
@@ -204,6 +227,7 @@ interface Parts {
   readonly nats: NatsPublisher | undefined;
   readonly telemetry: Telemetry;
   readonly metrics: ControlPlaneMetrics;
+  readonly clusterApi: ClusterApi;
 }
 
 /** What the admin API reads, wired to the stores and runners. */
@@ -222,23 +246,28 @@ function adminDeps(parts: Parts): AdminDeps {
     nats,
     telemetry,
     metrics,
+    clusterApi,
   } = parts;
   return {
     token: config.adminToken,
+    clusterApi: clusterApi.router,
     store,
     logger,
     gateways: async () => {
       await registry.flush();
       return (await gatewayStore.list()).map(gatewayView);
     },
-    clusters: async () =>
-      (await clusters.list()).map((c) => ({
+    clusters: async () => {
+      const operators = await clusterApi.registry.operators();
+      return (await clusters.list()).map((c) => ({
         name: c.name,
         labels: c.labels,
-        state: c.state,
+        state: clusterState(c, config.clusterSilenceMs),
         lastSeen: c.lastSeen?.toISOString() ?? null,
         published: publishedView(published, c.name),
-      })),
+        operator: operatorView(operators.get(c.name)),
+      }));
+    },
     config: async () => ({
       revision: await store.currentRevision(),
       translatedRevision: pipeline.lastRun?.revision ?? null,

@@ -4,8 +4,7 @@
  * a slow subscriber sees the latest value of each key, never a backlog of stale ones.
  */
 export type WatchEvent<K, V> =
-  | { readonly kind: 'set'; readonly key: K; readonly value: V }
-  | { readonly kind: 'delete'; readonly key: K };
+  { readonly kind: 'set'; readonly key: K; readonly value: V } | { readonly kind: 'delete'; readonly key: K };
 
 export interface WatchBatch<K, V> {
   /** True for the first batch a subscriber gets: the full contents at subscription time. */

@@ -31,7 +31,11 @@ export async function readManifests(dir: string): Promise<Manifest[]> {
 }
 
 /** Creates or replaces each manifest through the admin API (like `kubectl apply`). */
-export async function applyManifests(adminUrl: string, token: string, manifests: readonly Manifest[]): Promise<void> {
+export async function applyManifests(
+  adminUrl: string,
+  token: string,
+  manifests: readonly Manifest[],
+): Promise<void> {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   for (const m of manifests) {
     const plural = PLURALS[m.kind];
@@ -48,6 +52,7 @@ export async function applyManifests(adminUrl: string, token: string, manifests:
         body: JSON.stringify(m),
       });
     }
-    if (!res.ok) throw new Error(`applying ${m.kind} ${ns}/${m.metadata.name}: ${res.status} ${await res.text()}`);
+    if (!res.ok)
+      throw new Error(`applying ${m.kind} ${ns}/${m.metadata.name}: ${res.status} ${await res.text()}`);
   }
 }

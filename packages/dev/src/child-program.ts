@@ -12,7 +12,8 @@ export interface ChildProgramOptions {
 
 /**
  * A program of the platform run as a child process, its output prefixed with its name. Stopping
- * sends SIGTERM and escalates to SIGKILL if it has not exited in time.
+ * sends SIGTERM and escalates to SIGKILL if it has not exited in time; if the launcher exits
+ * first, the child is killed.
  */
 export class ChildProgram {
   readonly name: string;
@@ -24,6 +25,13 @@ export class ChildProgram {
     this.#child = spawn(process.execPath, ['--enable-source-maps', options.script], {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a terminal's Ctrl-C reaches only the launcher, which stops the
+      // programs one by one in order (a group-wide SIGINT would make each exit without draining).
+      detached: true,
+    });
+    const child = this.#child;
+    process.once('exit', () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     const prefix = `\u001b[${options.colour}m${options.name.padEnd(13)}\u001b[0m| `;
     for (const stream of [this.#child.stdout, this.#child.stderr]) {

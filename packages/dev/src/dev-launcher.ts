@@ -15,9 +15,20 @@ export interface DevLauncherOptions {
 }
 
 const HOST = '127.0.0.1';
-export const DEV_PORTS = Object.freeze({ admin: 9080, grpc: 18000, gateway: 8080, gatewayAdmin: 9091, echo: 9700 });
+export const DEV_PORTS = Object.freeze({
+  admin: 9080,
+  grpc: 18000,
+  gateway: 8080,
+  gatewayAdmin: 9091,
+  echo: 9700,
+});
 
-async function waitFor(url: string, what: string, timeoutMs: number, exited: Promise<unknown>): Promise<void> {
+async function waitFor(
+  url: string,
+  what: string,
+  timeoutMs: number,
+  exited: Promise<unknown>,
+): Promise<void> {
   let dead = false;
   void exited.then(() => (dead = true));
   const deadline = Date.now() + timeoutMs;

@@ -8,7 +8,11 @@ export function benchConfig(upstream, { routes = 100, policies = false } = {}) {
     index,
     name: null,
     matches,
-    action: { kind: 'proxy', backends: [{ id: upstream, url: upstream, weight: 1 }], loadBalancer: 'RoundRobin' },
+    action: {
+      kind: 'proxy',
+      backends: [{ id: upstream, url: upstream, weight: 1 }],
+      loadBalancer: 'RoundRobin',
+    },
     requestHeaders: null,
     responseHeaders: null,
     urlRewrite: null,
@@ -53,4 +57,3 @@ export function benchConfig(upstream, { routes = 100, policies = false } = {}) {
   }
   return objects;
 }
-

@@ -2,13 +2,14 @@
 // the proxy under test pinned to one core, wrk pinned to the other, and result parsing.
 // Layout on a 2-core machine: proxy on CPU 0; wrk and the upstream share CPU 1.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const UPSTREAM_BODY = '{"ok":true,"service":"bench-upstream","padding":"0123456789abcdef0123456789abcdef"}\n';
+export const UPSTREAM_BODY =
+  '{"ok":true,"service":"bench-upstream","padding":"0123456789abcdef0123456789abcdef"}\n';
 
 /** Options every bench script understands. */
 export function benchOptions() {
@@ -32,6 +33,22 @@ export function benchOptions() {
     },
   });
   return values;
+}
+
+/**
+ * The gateway's runtime module: the build (`pnpm build`) or, when started through `npx tsx`,
+ * the TypeScript source.
+ */
+export async function importRuntime(file) {
+  const dist = new URL(`../dist/runtime/${file}.js`, import.meta.url);
+  if (existsSync(dist)) return import(dist.href);
+  try {
+    return await import(new URL(`../src/runtime/${file}.ts`, import.meta.url).href);
+  } catch (error) {
+    throw new Error(
+      `no build of the gateway runtime: run \`pnpm build\` first, or start this script with \`npx tsx\` (${error.message})`,
+    );
+  }
 }
 
 export function freePort() {
@@ -100,7 +117,12 @@ http {
 }
 `,
     );
-    const [command, args] = pinned(cpu, existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx', ['-c', conf, '-p', dir]);
+    const [command, args] = pinned(cpu, existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx', [
+      '-c',
+      conf,
+      '-p',
+      dir,
+    ]);
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     await waitForPort(port);
     return {
@@ -136,11 +158,24 @@ http {
 /** Starts `file --serve` (a proxy) pinned to `cpu`; resolves once it listens. */
 export async function startProxy(file, cpu, upstream, extraArgs = []) {
   const port = await freePort();
-  const [command, args] = pinned(cpu, process.execPath, [file, '--serve', '--port', String(port), '--upstream', upstream, ...extraArgs]);
+  // execArgv carries a loader (`npx tsx`), so a proxy runs the way this script was started.
+  const nodeArgs = [
+    ...process.execArgv,
+    file,
+    '--serve',
+    '--port',
+    String(port),
+    '--upstream',
+    upstream,
+    ...extraArgs,
+  ];
+  const [command, args] = pinned(cpu, process.execPath, nodeArgs);
   const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   await waitForPort(port, 30_000);
   return {
     url: `http://127.0.0.1:${port}`,
+    // taskset execs the command, so this is the proxy's own pid.
+    pid: child.pid,
     stop: async () => {
       child.kill();
       await new Promise((r) => child.once('exit', r));
@@ -152,7 +187,14 @@ export async function startProxy(file, cpu, upstream, extraArgs = []) {
 export function runWrk(url, cpu, { duration, connections }, headers = []) {
   const wrk = existsSync('/usr/bin/wrk') ? '/usr/bin/wrk' : 'wrk';
   const headerArgs = headers.flatMap((h) => ['-H', h]);
-  const [command, args] = pinned(cpu, wrk, ['-t1', `-c${connections}`, `-d${duration}`, '--latency', ...headerArgs, `${url}/bench/item?id=42`]);
+  const [command, args] = pinned(cpu, wrk, [
+    '-t1',
+    `-c${connections}`,
+    `-d${duration}`,
+    '--latency',
+    ...headerArgs,
+    `${url}/bench/item?id=42`,
+  ]);
   const out = spawnSync(command, args, { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`wrk failed: ${out.stderr || out.stdout}`);
   return parseWrk(out.stdout);
@@ -166,11 +208,51 @@ function ms(text) {
 
 export function parseWrk(text) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1]);
   const avg = ms(/Latency\s+(\S+)/.exec(text)?.[1] ?? '');
   const pct = (p) => ms(new RegExp(`\\s${p}%\\s+(\\S+)`).exec(text)?.[1] ?? '');
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
   const socketErrors = /Socket errors: (.*)/.exec(text)?.[1] ?? '';
-  return { rps, latency: { avg, p50: pct(50), p90: pct(90), p99: pct(99) }, non2xx, socketErrors };
+  return { rps, requests, latency: { avg, p50: pct(50), p90: pct(90), p99: pct(99) }, non2xx, socketErrors };
+}
+
+/** CPU seconds (user + system) a process used so far, from /proc; NaN where there is no /proc. */
+export function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function busyFraction(ms) {
+  const read = () => {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = cpu[3] + (cpu[4] ?? 0);
+    return { idle, total: cpu.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  const until = Date.now() + ms;
+  while (Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  const b = read();
+  const total = b.total - a.total;
+  return total <= 0 ? 0 : 1 - (b.idle - a.idle) / total;
+}
+
+/**
+ * Waits (up to `maxMs`) until the machine is quiet: other work running during a run (builds,
+ * test suites) steals CPU from the proxy or from wrk and only ever lowers req/s. Returns false
+ * when it never got quiet.
+ */
+export function waitForQuiet(maxMs = 60_000, threshold = 0.1) {
+  if (!existsSync('/proc/stat')) return true;
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    if (busyFraction(500) < threshold) return true;
+  }
+  return false;
 }
 
 function line(name, result) {
@@ -178,6 +260,10 @@ function line(name, result) {
   return (
     `${name.padEnd(36)} ${result.rps.toFixed(0).padStart(8)} req/s   latency avg ${l.avg.toFixed(2)} ms  ` +
     `p50 ${l.p50.toFixed(2)}  p90 ${l.p90.toFixed(2)}  p99 ${l.p99.toFixed(2)} ms` +
+    (Number.isFinite(result.perCpuSecond)
+      ? `   ${result.perCpuSecond.toFixed(0).padStart(6)} req per proxy CPU-s`
+      : '') +
+    (result.quiet === false ? '   (machine busy)' : '') +
     (result.non2xx > 0 ? `   non-2xx ${result.non2xx}` : '') +
     (result.socketErrors ? `   socket errors ${result.socketErrors}` : '')
   );
@@ -185,9 +271,11 @@ function line(name, result) {
 
 /**
  * Measures every target against one upstream. All proxies start first (idle ones cost nothing)
- * and are then measured in interleaved rounds (A B C, A B C, ...), keeping each target's best
- * run: on a shared machine, contention only ever lowers a run, and interleaving spreads it
- * over all targets instead of biasing one. Prints one line per target and returns the results.
+ * and are then measured in interleaved rounds (A B C, A B C, ...), each run after the machine
+ * went quiet, keeping each target's best run: contention only ever lowers a run, and
+ * interleaving spreads what remains over all targets instead of biasing one. Next to req/s it
+ * reports requests per CPU-second of the proxy process, which contention on the load side does
+ * not move. Prints one line per target and returns the results.
  */
 export async function measure(targets, options) {
   const proxyCpu = options['proxy-cpu'];
@@ -213,7 +301,11 @@ export async function measure(targets, options) {
         const headers = targets[i].headers ?? [];
         const warmup = round === 0 ? options.warmup : '1s';
         runWrk(proxies[i].url, loadCpu, { duration: warmup, connections: options.connections }, headers);
+        const quiet = waitForQuiet();
+        const cpuBefore = cpuSeconds(proxies[i].pid);
         const result = runWrk(proxies[i].url, loadCpu, options, headers);
+        result.perCpuSecond = result.requests / (cpuSeconds(proxies[i].pid) - cpuBefore);
+        result.quiet = quiet;
         if (rounds > 1) console.log(`  round ${round + 1}: ${line(targets[i].name, result)}`);
         if (best[i] === null || result.rps > best[i].rps) best[i] = result;
       }

@@ -9,7 +9,10 @@ import { benchOptions, measure } from './bench-kit.mjs';
 const options = benchOptions();
 if (options.serve) {
   process.once('SIGTERM', () => process.exit(0));
-  const proxy = httpProxy.createProxyServer({ target: options.upstream, agent: new Agent({ keepAlive: true, maxSockets: Infinity }) });
+  const proxy = httpProxy.createProxyServer({
+    target: options.upstream,
+    agent: new Agent({ keepAlive: true, maxSockets: Infinity }),
+  });
   proxy.on('error', (_err, _req, res) => res.writeHead?.(502).end());
   createServer((req, res) => proxy.web(req, res)).listen(Number(options.port), '127.0.0.1');
 } else {

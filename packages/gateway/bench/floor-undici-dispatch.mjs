@@ -10,33 +10,60 @@ const options = benchOptions();
 const controller = process.argv.includes('--controller');
 
 class Legacy {
-  constructor(res) { this.res = res; this.resume = null; }
+  constructor(res) {
+    this.res = res;
+    this.resume = null;
+  }
   onConnect() {}
   onHeaders(status, raw, resume) {
     const headers = [];
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i].toString('latin1').toLowerCase();
-      if (name !== 'connection' && name !== 'keep-alive' && name !== 'transfer-encoding') headers.push(name, raw[i + 1].toString('latin1'));
+      if (name !== 'connection' && name !== 'keep-alive' && name !== 'transfer-encoding')
+        headers.push(name, raw[i + 1].toString('latin1'));
     }
     this.res.writeHead(status, headers);
     this.resume = resume;
     return true;
   }
-  onData(chunk) { if (this.res.write(chunk)) return true; this.res.once('drain', this.resume); return false; }
-  onComplete() { this.res.end(); }
-  onError() { this.res.headersSent ? this.res.destroy() : this.res.writeHead(502).end(); }
+  onData(chunk) {
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', this.resume);
+    return false;
+  }
+  onComplete() {
+    this.res.end();
+  }
+  onError() {
+    if (this.res.headersSent) this.res.destroy();
+    else this.res.writeHead(502).end();
+  }
 }
 
 class Modern {
-  constructor(res) { this.res = res; }
+  constructor(res) {
+    this.res = res;
+  }
   onRequestStart() {}
   onResponseStart(ctl, status, headers) {
-    delete headers.connection; delete headers['keep-alive']; delete headers['transfer-encoding'];
+    delete headers.connection;
+    delete headers['keep-alive'];
+    delete headers['transfer-encoding'];
     this.res.writeHead(status, headers);
   }
-  onResponseData(ctl, chunk) { if (!this.res.write(chunk)) { ctl.pause(); this.res.once('drain', () => ctl.resume()); } }
-  onResponseEnd() { this.res.end(); }
-  onResponseError() { this.res.headersSent ? this.res.destroy() : this.res.writeHead(502).end(); }
+  onResponseData(ctl, chunk) {
+    if (!this.res.write(chunk)) {
+      ctl.pause();
+      this.res.once('drain', () => ctl.resume());
+    }
+  }
+  onResponseEnd() {
+    this.res.end();
+  }
+  onResponseError() {
+    if (this.res.headersSent) this.res.destroy();
+    else this.res.writeHead(502).end();
+  }
 }
 
 if (options.serve) {

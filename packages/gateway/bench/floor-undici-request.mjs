@@ -15,7 +15,8 @@ if (options.serve) {
       res.writeHead(up.statusCode, up.headers);
       up.body.pipe(res);
     } catch {
-      res.headersSent ? res.destroy() : res.writeHead(502).end();
+      if (res.headersSent) res.destroy();
+      else res.writeHead(502).end();
     }
   }).listen(Number(options.port), '127.0.0.1');
 } else {

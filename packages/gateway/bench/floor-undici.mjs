@@ -13,7 +13,13 @@ if (options.serve) {
   const pool = new Pool(options.upstream);
   createServer((req, res) => {
     pool.stream(
-      { path: req.url, method: req.method, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req, opaque: res },
+      {
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+        body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
+        opaque: res,
+      },
       ({ statusCode, headers, opaque }) => (opaque.writeHead(statusCode, headers), opaque),
       (err) => err && (res.headersSent ? res.destroy() : res.writeHead(502).end()),
     );

@@ -1,5 +1,5 @@
 // The full gateway runtime (compiled from a snapshot-shaped config) behind a plain node:http
-// server, as the gateway program serves it. Needs `pnpm build` (imports ../dist).
+// server, as the gateway program serves it. Runs the build (`pnpm build`), or the source under `npx tsx`.
 //   node packages/gateway/bench/gateway.mjs [--telemetry] [--policies] [--routes N]
 //   node packages/gateway/bench/gateway.mjs --serve --port P --upstream URL [...]
 // The benchmarked request (GET /bench/item?id=42) matches a PathPrefix rule among N routes
@@ -9,19 +9,22 @@
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { BENCH_KEY, benchConfig } from './bench-config.mjs';
-import { benchOptions, measure } from './bench-kit.mjs';
+import { benchOptions, importRuntime, measure } from './bench-kit.mjs';
 
 const options = benchOptions();
 if (options.serve) {
   process.once('SIGTERM', () => process.exit(0));
-  const { RuntimeState, compileRuntime } = await import('../dist/runtime/index.js');
+  const { RuntimeState, compileRuntime } = await importRuntime('index');
   let telemetry;
   if (options.telemetry) {
     const { createTelemetry } = await import('@hubpo/telemetry');
     telemetry = createTelemetry({ serviceName: 'bench' });
   }
   const state = new RuntimeState(telemetry === undefined ? {} : { telemetry });
-  const objects = benchConfig(options.upstream, { routes: Number(options.routes), policies: options.policies });
+  const objects = benchConfig(options.upstream, {
+    routes: Number(options.routes),
+    policies: options.policies,
+  });
   const runtime = compileRuntime({ revision: 1, objects }, state);
   const server = createServer({ keepAlive: true }, (req, res) => runtime.handle(req, res));
   server.on('upgrade', (req, socket, head) => runtime.handleUpgrade(req, socket, head));

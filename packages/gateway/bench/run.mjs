@@ -13,16 +13,27 @@ const targets = [
   { name: 'floor: undici Pool.stream', file: here('./floor-undici.mjs') },
   { name: 'floor: undici Pool.request', file: here('./floor-undici-request.mjs') },
   { name: 'floor: undici dispatch (native cb)', file: here('./floor-undici-dispatch.mjs') },
-  { name: 'floor: undici dispatch (controller)', file: here('./floor-undici-dispatch.mjs'), args: ['--controller'] },
+  {
+    name: 'floor: undici dispatch (controller)',
+    file: here('./floor-undici-dispatch.mjs'),
+    args: ['--controller'],
+  },
   { name: 'gateway (100 routes)', file: gateway, args: ['--routes', '100'] },
   { name: 'gateway (10k routes)', file: gateway, args: ['--routes', '10000'] },
   { name: 'gateway + metrics', file: gateway, args: ['--routes', '100', '--telemetry'] },
-  { name: 'gateway + key auth + rate limit', file: gateway, args: ['--routes', '100', '--policies'], headers: [`x-api-key: ${BENCH_KEY}`] },
+  {
+    name: 'gateway + key auth + rate limit',
+    file: gateway,
+    args: ['--routes', '100', '--policies'],
+    headers: [`x-api-key: ${BENCH_KEY}`],
+  },
 ].filter((t) => options.only === undefined || t.name.includes(options.only));
 
 const results = await measure(targets, options);
 const rps = (name) => results.find((r) => r.name === name)?.rps;
-const floors = results.filter((r) => r.name === 'floor: http-proxy' || r.name.startsWith('floor: undici Pool'));
+const floors = results.filter(
+  (r) => r.name === 'floor: http-proxy' || r.name.startsWith('floor: undici Pool'),
+);
 if (floors.length > 0) {
   const faster = floors.reduce((a, b) => (b.rps > a.rps ? b : a));
   console.log(`# faster floor: ${faster.name} (${faster.rps.toFixed(0)} req/s)`);
@@ -30,5 +41,6 @@ if (floors.length > 0) {
     console.log(`# ${r.name}: ${((r.rps / faster.rps) * 100).toFixed(1)}% of the faster floor`);
   }
   const hp = rps('floor: http-proxy');
-  if (hp !== undefined) console.log(`# floor http-proxy: ${((hp / faster.rps) * 100).toFixed(1)}% of the faster floor`);
+  if (hp !== undefined)
+    console.log(`# floor http-proxy: ${((hp / faster.rps) * 100).toFixed(1)}% of the faster floor`);
 }

@@ -4,7 +4,9 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createTelemetry } from './telemetry.js';
 import { MetricNames } from './metric-names.js';
 
-async function scrape(handler: ReturnType<typeof createTelemetry>['metricsHandler']): Promise<{ status: number; body: string }> {
+async function scrape(
+  handler: ReturnType<typeof createTelemetry>['metricsHandler'],
+): Promise<{ status: number; body: string }> {
   const server = createServer((req, res) => handler(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;

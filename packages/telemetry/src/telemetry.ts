@@ -38,7 +38,10 @@ export interface Telemetry {
 
 const latencyView = (instrumentName: string): ViewOptions => ({
   instrumentName,
-  aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...LATENCY_BUCKETS_S] } },
+  aggregation: {
+    type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+    options: { boundaries: [...LATENCY_BUCKETS_S] },
+  },
 });
 
 export function createTelemetry(options: TelemetryOptions): Telemetry {
@@ -65,9 +68,13 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const tracerProvider =
     options.traceExporter === undefined
       ? undefined
-      : new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(options.traceExporter)] });
+      : new BasicTracerProvider({
+          resource,
+          spanProcessors: [new BatchSpanProcessor(options.traceExporter)],
+        });
   const meter = meterProvider?.getMeter(options.serviceName) ?? metrics.getMeterProvider().getMeter('noop');
-  const tracer = tracerProvider?.getTracer(options.serviceName) ?? trace.getTracerProvider().getTracer('noop');
+  const tracer =
+    tracerProvider?.getTracer(options.serviceName) ?? trace.getTracerProvider().getTracer('noop');
 
   return {
     meter,

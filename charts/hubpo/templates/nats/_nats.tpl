@@ -45,6 +45,12 @@ cluster {
 leafnodes {
   {{- if $n.leafnode.listen.enabled }}
   port: 7422
+  {{- if $n.leafnode.listen.tls.secretName }}
+  tls {
+    cert_file: /etc/nats-tls/leafnodes/tls.crt
+    key_file: /etc/nats-tls/leafnodes/tls.key
+  }
+  {{- end }}
   authorization {
     user: $LEAF_USERNAME
     password: $LEAF_PASSWORD
@@ -52,7 +58,12 @@ leafnodes {
   {{- end }}
   {{- if $remote }}
   remotes: [
-    { urls: [$LEAF_REMOTE_URL] }
+    {
+      urls: [$LEAF_REMOTE_URL]
+      {{- if $n.leafnode.remote.tls.caSecretName }}
+      tls: { ca_file: /etc/nats-tls/hub-ca/ca.crt }
+      {{- end }}
+    }
   ]
   {{- end }}
 }

@@ -36,10 +36,12 @@ describe('generateCrds', () => {
     for (const { kind, crd } of crds) {
       walk(crd, kind, (n, path) => {
         for (const banned of ['anyOf', 'oneOf', 'const', 'patternProperties', '$id', 'writeOnly']) {
-          if (banned in n && !path.includes('/x-kubernetes-validations')) throw new Error(`${path} has ${banned}`);
+          if (banned in n && !path.includes('/x-kubernetes-validations'))
+            throw new Error(`${path} has ${banned}`);
         }
         if (n['additionalProperties'] === false) throw new Error(`${path} has additionalProperties: false`);
-        if ('properties' in n && n['type'] !== 'object') throw new Error(`${path}: properties without type object`);
+        if ('properties' in n && n['type'] !== 'object')
+          throw new Error(`${path}: properties without type object`);
       });
     }
   });
@@ -47,7 +49,9 @@ describe('generateCrds', () => {
   it('turns literal unions into enums and keeps descriptions and CEL rules', () => {
     const route = crds.find((c) => c.kind === 'Route')!.crd;
     const schema = ((route['spec'] as Node)['versions'] as Node[])[0]!['schema'] as Node;
-    const rules = (((schema['openAPIV3Schema'] as Node)['properties'] as Node)['spec'] as Node)['properties'] as Node;
+    const rules = (((schema['openAPIV3Schema'] as Node)['properties'] as Node)['spec'] as Node)[
+      'properties'
+    ] as Node;
     const rule = (rules['rules'] as Node)['items'] as Node;
     const match = ((rule['properties'] as Node)['matches'] as Node)['items'] as Node;
     const pathType = (((match['properties'] as Node)['path'] as Node)['properties'] as Node)['type'] as Node;
@@ -56,6 +60,8 @@ describe('generateCrds', () => {
       enum: ['Exact', 'PathPrefix', 'RegularExpression'],
       description: 'How the path is compared (default PathPrefix).',
     });
-    expect(rule['x-kubernetes-validations']).toEqual([expect.objectContaining({ rule: expect.stringContaining('has(self.ai)') })]);
+    expect(rule['x-kubernetes-validations']).toEqual([
+      expect.objectContaining({ rule: expect.stringContaining('has(self.ai)') }),
+    ]);
   });
 });

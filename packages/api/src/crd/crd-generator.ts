@@ -38,7 +38,10 @@ export function toStructural(schema: TSchema | JsonSchema): JsonSchema {
   const s = schema as JsonSchema;
   const literals = literalUnion(s);
   if (literals !== undefined) {
-    return withDescription({ type: typeof literals[0] === 'number' ? 'number' : 'string', enum: literals }, s);
+    return withDescription(
+      { type: typeof literals[0] === 'number' ? 'number' : 'string', enum: literals },
+      s,
+    );
   }
   if (s['const'] !== undefined) return withDescription({ type: typeof s['const'], enum: [s['const']] }, s);
   const out: JsonSchema = {};
@@ -46,7 +49,8 @@ export function toStructural(schema: TSchema | JsonSchema): JsonSchema {
     if (KEPT.has(key) || key.startsWith('x-kubernetes-')) out[key] = value;
   }
   if (s['type'] === 'object') convertObject(s, out);
-  if (s['type'] === 'array' && s['items'] !== undefined) out['items'] = toStructural(s['items'] as JsonSchema);
+  if (s['type'] === 'array' && s['items'] !== undefined)
+    out['items'] = toStructural(s['items'] as JsonSchema);
   return out;
 }
 
@@ -58,12 +62,14 @@ function convertObject(s: JsonSchema, out: JsonSchema): void {
   const pattern = s['patternProperties'] as Record<string, JsonSchema> | undefined;
   const valueSchema = pattern === undefined ? undefined : Object.values(pattern)[0];
   if (valueSchema !== undefined) out['additionalProperties'] = toStructural(valueSchema);
-  else if (s['additionalProperties'] === true && props !== undefined) out['x-kubernetes-preserve-unknown-fields'] = true;
+  else if (s['additionalProperties'] === true && props !== undefined)
+    out['x-kubernetes-preserve-unknown-fields'] = true;
 }
 
 function literalUnion(s: JsonSchema): unknown[] | undefined {
   const anyOf = s['anyOf'] as JsonSchema[] | undefined;
-  if (!Array.isArray(anyOf) || anyOf.length === 0 || !anyOf.every((b) => b['const'] !== undefined)) return undefined;
+  if (!Array.isArray(anyOf) || anyOf.length === 0 || !anyOf.every((b) => b['const'] !== undefined))
+    return undefined;
   return anyOf.map((b) => b['const']);
 }
 
@@ -77,7 +83,8 @@ export function generateCrd(info: KindInfo): JsonSchema {
   const props = schema['properties'] as Record<string, JsonSchema>;
   const spec = props['spec'];
   const status = props['status'];
-  if (spec === undefined || status === undefined) throw new Error(`${info.kind}: schema has no spec or status`);
+  if (spec === undefined || status === undefined)
+    throw new Error(`${info.kind}: schema has no spec or status`);
   const openAPIV3Schema: JsonSchema = {
     type: 'object',
     description: schema['description'],
@@ -123,7 +130,11 @@ export function generateCrd(info: KindInfo): JsonSchema {
 }
 
 /** Every CRD, in kind order. */
-export function generateCrds(): { readonly kind: string; readonly plural: string; readonly crd: JsonSchema }[] {
+export function generateCrds(): {
+  readonly kind: string;
+  readonly plural: string;
+  readonly crd: JsonSchema;
+}[] {
   return KIND_NAMES.map((k) => {
     const info = KINDS[k] as unknown as KindInfo;
     return { kind: info.kind, plural: info.plural, crd: generateCrd(info) };

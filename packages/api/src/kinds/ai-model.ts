@@ -25,7 +25,9 @@ export const Pricing = Type.Object(
     outputPerMTok: Price('Price per 1M output tokens (reasoning tokens included).'),
     cachedInputPerMTok: Type.Optional(Price('Price per 1M cached input tokens (default: input price).')),
     cacheWritePerMTok: Type.Optional(Price('Price per 1M cache-write input tokens (default: input price).')),
-    effectiveFrom: Type.Optional(Type.String({ format: 'date-time', description: 'When this price starts.' })),
+    effectiveFrom: Type.Optional(
+      Type.String({ format: 'date-time', description: 'When this price starts.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -33,23 +35,37 @@ export type Pricing = Static<typeof Pricing>;
 
 export const AIModelTarget = Type.Object(
   {
-    name: Type.Optional(Type.String({ maxLength: 63, description: 'Target name in usage records (default provider/model).' })),
+    name: Type.Optional(
+      Type.String({ maxLength: 63, description: 'Target name in usage records (default provider/model).' }),
+    ),
     provider: Type.Union(
       PROVIDER_IDS.map((p) => Type.Literal(p)),
       { description: 'Provider adapter.' },
     ),
-    model: Type.String({ minLength: 1, maxLength: 256, description: 'The provider model id (or deployment).' }),
+    model: Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: 'The provider model id (or deployment).',
+    }),
     endpoint: Type.Optional(
-      Type.String({ format: 'uri', maxLength: 2048, description: 'Base URL; the provider default when omitted.' }),
+      Type.String({
+        format: 'uri',
+        maxLength: 2048,
+        description: 'Base URL; the provider default when omitted.',
+      }),
     ),
     region: Type.Optional(Type.String({ maxLength: 64, description: 'Cloud region (Bedrock, Vertex AI).' })),
     apiVersion: Type.Optional(Type.String({ maxLength: 64, description: 'API version (Azure OpenAI).' })),
     credentialsRef: Type.Optional(SecretKeyRef),
-    weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000000, description: 'Weighted strategy share (default 1).' })),
+    weight: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1000000, description: 'Weighted strategy share (default 1).' }),
+    ),
     priority: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 1000, description: 'Fallback order, lowest first (default 0).' }),
     ),
-    pricing: Type.Optional(Type.Array(Pricing, { maxItems: 32, description: 'Prices, each from its effective date.' })),
+    pricing: Type.Optional(
+      Type.Array(Pricing, { maxItems: 32, description: 'Prices, each from its effective date.' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -4,7 +4,12 @@ import { Name, Placement, SecretKeyRef, resourceSchema } from '../common.js';
 
 export const ApiKeyCredential = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9._-]+$', description: 'Key name (for rotation).' }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: '^[A-Za-z0-9._-]+$',
+      description: 'Key name (for rotation).',
+    }),
     secretRef: Type.Optional(SecretKeyRef),
     value: Type.Optional(
       Type.String({

@@ -39,7 +39,8 @@ export const PolicySpec = Type.Object(
                 header: Type.Optional(
                   Type.String({
                     maxLength: 128,
-                    description: 'Header carrying the key (default: "authorization" bearer, then "x-api-key").',
+                    description:
+                      'Header carrying the key (default: "authorization" bearer, then "x-api-key").',
                   }),
                 ),
                 optional: Type.Optional(

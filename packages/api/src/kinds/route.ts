@@ -12,7 +12,10 @@ const MatchType = (values: readonly string[], description: string) =>
 export const PathMatch = Type.Object(
   {
     type: Type.Optional(
-      MatchType(['Exact', 'PathPrefix', 'RegularExpression'], 'How the path is compared (default PathPrefix).'),
+      MatchType(
+        ['Exact', 'PathPrefix', 'RegularExpression'],
+        'How the path is compared (default PathPrefix).',
+      ),
     ),
     value: Type.String({
       minLength: 1,
@@ -25,7 +28,9 @@ export const PathMatch = Type.Object(
 
 const ValueMatch = Type.Object(
   {
-    type: Type.Optional(MatchType(['Exact', 'RegularExpression'], 'How the value is compared (default Exact).')),
+    type: Type.Optional(
+      MatchType(['Exact', 'RegularExpression'], 'How the value is compared (default Exact).'),
+    ),
     name: HeaderName,
     value: Type.String({ maxLength: 4096 }),
   },
@@ -74,7 +79,9 @@ export const Backend = Type.Object(
   {
     additionalProperties: false,
     description: 'Exactly one of url or service.',
-    'x-kubernetes-validations': [{ rule: 'has(self.url) != has(self.service)', message: 'set exactly one of url or service' }],
+    'x-kubernetes-validations': [
+      { rule: 'has(self.url) != has(self.service)', message: 'set exactly one of url or service' },
+    ],
   },
 );
 export type Backend = Static<typeof Backend>;
@@ -86,7 +93,9 @@ const HeaderValue = Type.Object(
 
 export const HeaderModifier = Type.Object(
   {
-    set: Type.Optional(Type.Array(HeaderValue, { maxItems: 32, description: 'Replace or add these headers.' })),
+    set: Type.Optional(
+      Type.Array(HeaderValue, { maxItems: 32, description: 'Replace or add these headers.' }),
+    ),
     add: Type.Optional(Type.Array(HeaderValue, { maxItems: 32, description: 'Append these header values.' })),
     remove: Type.Optional(Type.Array(HeaderName, { maxItems: 32, description: 'Remove these headers.' })),
   },
@@ -115,7 +124,9 @@ export const UrlRewrite = Type.Object(
 
 export const RouteRule = Type.Object(
   {
-    name: Type.Optional(Type.String({ maxLength: 63, description: 'Optional name used in metrics and logs.' })),
+    name: Type.Optional(
+      Type.String({ maxLength: 63, description: 'Optional name used in metrics and logs.' }),
+    ),
     matches: Type.Optional(
       Type.Array(RouteMatch, {
         maxItems: 64,
@@ -160,7 +171,11 @@ export const RouteRule = Type.Object(
       Type.Object(
         {
           attempts: Type.Optional(
-            Type.Integer({ minimum: 0, maximum: 10, description: 'Retries after the first try (default 2).' }),
+            Type.Integer({
+              minimum: 0,
+              maximum: 10,
+              description: 'Retries after the first try (default 2).',
+            }),
           ),
           backoff: Type.Optional(durationSchema('Base backoff between tries (default 25ms).')),
           codes: Type.Optional(
@@ -177,7 +192,10 @@ export const RouteRule = Type.Object(
       ),
     ),
     loadBalancer: Type.Optional(
-      MatchType(['RoundRobin', 'Random', 'LeastRequest'], 'How backends are picked, by weight (default RoundRobin).'),
+      MatchType(
+        ['RoundRobin', 'Random', 'LeastRequest'],
+        'How backends are picked, by weight (default RoundRobin).',
+      ),
     ),
   },
   {
@@ -200,7 +218,10 @@ export const RouteSpec = Type.Object(
           maxLength: 253,
           pattern: '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
         }),
-        { maxItems: 64, description: 'Host names served ("*.example.com" wildcards allowed); all when omitted.' },
+        {
+          maxItems: 64,
+          description: 'Host names served ("*.example.com" wildcards allowed); all when omitted.',
+        },
       ),
     ),
     rules: Type.Array(RouteRule, { minItems: 1, maxItems: 256 }),
@@ -208,7 +229,11 @@ export const RouteSpec = Type.Object(
       Type.Object(
         {
           consecutiveFailures: Type.Optional(
-            Type.Integer({ minimum: 1, maximum: 1000, description: 'Failures that eject a backend (default 5).' }),
+            Type.Integer({
+              minimum: 1,
+              maximum: 1000,
+              description: 'Failures that eject a backend (default 5).',
+            }),
           ),
           ejectionTime: Type.Optional(durationSchema('How long it stays ejected (default 30s).')),
         },

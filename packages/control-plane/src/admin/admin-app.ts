@@ -1,5 +1,5 @@
 import express from 'express';
-import type { ErrorRequestHandler, Express, Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express, Request, RequestHandler, Router } from 'express';
 import { HubpoError } from '@hubpo/core';
 import type { Logger } from '../logger.js';
 import type { ResourceStore } from '../store/resource-store.js';
@@ -24,6 +24,8 @@ export interface AdminDeps {
   readonly metrics: RequestHandler;
   /** Records one admin request (route template, status, seconds). */
   readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
+  /** The operators' cluster API (its own tokens), mounted at `/api/v1/clusters` before admin auth. */
+  readonly clusterApi?: Router;
 }
 
 /**
@@ -46,8 +48,10 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'not ready', reasons });
   });
 
-  app.use(bearerAuth(deps.token));
+  if (deps.clusterApi !== undefined) app.use('/api/v1/clusters', deps.clusterApi);
+  // Prometheus scrapes without credentials, as it does the gateway; metrics carry no secrets.
   app.get('/metrics', deps.metrics);
+  app.use(bearerAuth(deps.token));
   const openapi = buildOpenApiDocument();
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);

@@ -17,6 +17,18 @@ import { StatusWriter } from './status-writer.js';
 
 export type TranslateFn = (input: TranslateInput) => TranslateResult;
 
+/** Provider credentials of the loaded resources, sealed for the data plane (ADR 0006). */
+export interface CredentialSource {
+  load(resources: readonly StoredResource[]): Promise<LoadedCredentials>;
+}
+
+export interface LoadedCredentials {
+  /** By `credentialKey(namespace, name, targetIndex)`. */
+  readonly credentials: ReadonlyMap<string, string>;
+  /** Rewrites a cluster's translation result (e.g. to say why a held credential was not supplied). */
+  readonly explain?: (result: TranslateResult) => TranslateResult;
+}
+
 export interface ConfigPipelineOptions {
   readonly store: ResourceStore;
   readonly clusters: ClusterStore;
@@ -33,6 +45,8 @@ export interface ConfigPipelineOptions {
   readonly metrics: ControlPlaneMetrics;
   /** The translator; replaceable so tests can make a translation throw. */
   readonly translate?: TranslateFn;
+  /** Credentials operators sent for AIModel targets; without it no target gets a credential. */
+  readonly credentials?: CredentialSource;
 }
 
 /** What the last run saw and produced; statuses are computed from it. */
@@ -158,18 +172,23 @@ export class ConfigPipeline implements Runner {
     const { revision, resources } = await this.#o.store.loadAll();
     const clusters = await this.#clusterInfos();
     const input = translatorInput(resources);
+    const loaded = await this.#o.credentials?.load(resources);
     const results = new Map<string, TranslateResult>();
     const failedClusters: string[] = [];
     for (const cluster of clusters) {
       let result: TranslateResult;
       let snapshot: Snapshot;
       try {
+        // Objects without an origin (admin API) have no placement default of their own: the
+        // translator puts them in every cluster; operator objects go to the cluster they came from.
         result = this.#translate({
           cluster,
           resources: input.resources,
           defaultPlacement: 'origin',
           origins: input.origins,
+          ...(loaded === undefined ? {} : { credentials: loaded.credentials }),
         });
+        if (loaded?.explain !== undefined) result = loaded.explain(result);
         snapshot = buildSnapshot(cluster.name, revision, result.objects.map(snapshotObject));
       } catch (err) {
         failedClusters.push(cluster.name);

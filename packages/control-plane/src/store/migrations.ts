@@ -81,8 +81,72 @@ const initial: Migration = {
   },
 };
 
+/**
+ * The cluster API of operators (ADR 0006): per-cluster tokens, provider credentials sealed at rest,
+ * and status change tracking. `status_version` comes from a single-row counter bumped by a trigger
+ * whenever a row's status changes: the counter's row lock orders versions like commits (as
+ * `config_revision` does), so a reader that saw version N has seen every status change up to N.
+ * The trigger also notifies `hubpo_status` with the origin cluster, to wake long polls.
+ */
+const clusterApi: Migration = {
+  async up(db) {
+    await sql`
+      create table cluster_operators (
+        cluster text primary key references clusters (name) on delete cascade,
+        token_sha256 text not null,
+        registered_at timestamptz not null default now(),
+        last_heartbeat timestamptz,
+        operator jsonb not null default '{}'::jsonb,
+        constraint cluster_operators_token_key unique (token_sha256)
+      )`.execute(db);
+
+    await sql`
+      create table resource_credentials (
+        kind text not null,
+        namespace text not null,
+        name text not null,
+        resource_version bigint not null,
+        target_index integer not null,
+        sealed text not null,
+        digest text not null,
+        created_at timestamptz not null default now(),
+        constraint resource_credentials_pkey
+          primary key (kind, namespace, name, resource_version, target_index),
+        constraint resource_credentials_resource_fkey foreign key (kind, namespace, name)
+          references resources (kind, namespace, name) on delete cascade
+      )`.execute(db);
+
+    await sql`
+      create table status_counter (
+        id boolean primary key default true check (id),
+        version bigint not null
+      )`.execute(db);
+    await sql`insert into status_counter (id, version) values (true, 0)`.execute(db);
+    await sql`alter table resources add column status_version bigint not null default 0`.execute(db);
+    await sql`
+      create index resources_origin_status_idx on resources (origin_cluster, status_version)
+        where origin_cluster is not null`.execute(db);
+    await sql`
+      create function hubpo_status_changed() returns trigger language plpgsql as $$
+      begin
+        if new.status is distinct from old.status then
+          update status_counter set version = version + 1 returning version into new.status_version;
+          if new.origin_cluster is not null then
+            perform pg_notify('hubpo_status', new.origin_cluster);
+          end if;
+        end if;
+        return new;
+      end
+      $$`.execute(db);
+    await sql`
+      create trigger resources_status_changed before update of status on resources
+        for each row execute function hubpo_status_changed()`.execute(db);
+  },
+};
+
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
+  '0002_cluster_api': clusterApi,
 });
 
 const provider: MigrationProvider = {

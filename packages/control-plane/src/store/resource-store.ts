@@ -32,7 +32,18 @@ export interface ResourceInput {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   readonly spec: Readonly<Record<string, unknown>>;
+  /**
+   * The object's own generation, for objects that have one elsewhere (Kubernetes objects written by
+   * an operator); when absent the store counts it (1, then +1 whenever the spec changes).
+   */
+  readonly generation?: number;
 }
+
+/**
+ * Runs inside a write's transaction after the row was written, with what the write committed so
+ * far; throwing aborts the whole write (nothing is stored, the revision does not move).
+ */
+export type WithinWrite = (trx: Transaction<Database>, written: WriteResult) => Promise<void>;
 
 export interface WriteResult {
   readonly resource: StoredResource;
@@ -161,8 +172,9 @@ export class ResourceStore {
     name: string,
     input: ResourceInput,
     originCluster: string | null,
+    within?: WithinWrite,
   ): Promise<WriteResult> {
-    return this.#write(async (trx, revision) => {
+    return this.#write(within, async (trx, revision) => {
       const row = await trx
         .insertInto('resources')
         .values({
@@ -170,7 +182,7 @@ export class ResourceStore {
           namespace,
           name,
           uid: randomUUID(),
-          generation: 1,
+          generation: input.generation ?? 1,
           resource_version: revision,
           labels: JSON.stringify(input.labels),
           annotations: JSON.stringify(input.annotations),
@@ -196,8 +208,9 @@ export class ResourceStore {
     key: ResourceKey,
     preconditions: Preconditions,
     build: (current: StoredResource) => ResourceInput,
+    within?: WithinWrite,
   ): Promise<WriteResult> {
-    return this.#write(async (trx, revision) => {
+    return this.#write(within, async (trx, revision) => {
       const current = await lockRow(trx, key);
       checkPreconditions(current, preconditions);
       const input = build(current);
@@ -208,7 +221,7 @@ export class ResourceStore {
           labels: JSON.stringify(input.labels),
           annotations: JSON.stringify(input.annotations),
           spec: JSON.stringify(input.spec),
-          generation: specChanged ? current.generation + 1 : current.generation,
+          generation: input.generation ?? (specChanged ? current.generation + 1 : current.generation),
           resource_version: revision,
           updated_at: sql<Date>`now()`,
         })
@@ -222,8 +235,8 @@ export class ResourceStore {
   }
 
   /** Deletes the row (no tombstone); the revision still moves so the deletion is translated. */
-  async delete(key: ResourceKey, preconditions: Preconditions): Promise<WriteResult> {
-    return this.#write(async (trx) => {
+  async delete(key: ResourceKey, preconditions: Preconditions, within?: WithinWrite): Promise<WriteResult> {
+    return this.#write(within, async (trx) => {
       const current = await lockRow(trx, key);
       checkPreconditions(current, preconditions);
       await trx
@@ -256,7 +269,10 @@ export class ResourceStore {
     return result.numUpdatedRows > 0n;
   }
 
-  async #write(fn: (trx: Trx, revision: number) => Promise<StoredResource>): Promise<WriteResult> {
+  async #write(
+    within: WithinWrite | undefined,
+    fn: (trx: Trx, revision: number) => Promise<StoredResource>,
+  ): Promise<WriteResult> {
     const result = await this.#db.transaction().execute(async (trx) => {
       // First statement of every write: takes the counter's row lock, so writers are serialized
       // and a revision is visible only together with the write that took it.
@@ -267,6 +283,7 @@ export class ResourceStore {
         .executeTakeFirstOrThrow();
       const revision = Number(bumped.revision);
       const resource = await fn(trx, revision);
+      await within?.(trx, { resource, revision });
       return { resource, revision };
     });
     for (const listener of this.#listeners) listener(result.revision);

@@ -43,7 +43,7 @@ export const Replies = Object.freeze({
   keyInvalid: new ErrorReply('UNAUTHENTICATED', 'the API key is not valid'),
   routeForbidden: new ErrorReply('FORBIDDEN', 'this consumer may not use this route'),
   rateLimited: new ErrorReply('RATE_LIMITED', 'rate limit exceeded'),
-  noUpstream: new ErrorReply('NO_HEALTHY_UPSTREAM', 'no backend can take the request'),
+  unforwardable: new ErrorReply('BAD_REQUEST', 'the request cannot be forwarded as sent'),
   upstreamConnect: new ErrorReply('UPSTREAM_CONNECT', 'the upstream could not be reached'),
   upstreamReset: new ErrorReply('UPSTREAM_RESET', 'the upstream closed the connection before answering'),
   upstreamTimeout: new ErrorReply('UPSTREAM_TIMEOUT', 'the upstream did not answer in time'),

@@ -59,6 +59,8 @@ const ATTEMPT_TIMED_OUT = Object.assign(new Error('no response headers within th
  */
 const PRECISE_ATTEMPT_TIMEOUT_MS = 2000;
 
+/** Placeholder until the upstream headers are built (never mutated). */
+const NO_HEADERS: string[] = [];
 /** Scratch for `splitTarget` (matching is synchronous). */
 const target: SplitTarget = { path: '/', query: '', authority: null };
 let unmatchedMetrics: RuleMetrics | null = null;
@@ -107,7 +109,7 @@ export class ProxyExchange
   #params: URLSearchParams | null = null;
   #phase = PENDING;
   #path = '/';
-  #upstreamHeaders: string[] = [];
+  #upstreamHeaders: string[] = NO_HEADERS;
   #body: Readable | Buffer | null = null;
   #bodyIsStream = false;
   #target: BackendTarget | null = null;
@@ -493,6 +495,8 @@ function replyFor(failure: UpstreamFailure): ErrorReply {
     case UpstreamFailure.ConnectTimeout:
     case UpstreamFailure.Timeout:
       return Replies.upstreamTimeout;
+    case UpstreamFailure.Invalid:
+      return Replies.unforwardable;
     default:
       return Replies.upstreamReset;
   }
