@@ -85,15 +85,18 @@ async function waitForPort(port, timeoutMs = 10_000) {
   throw new Error(`nothing listening on ${port} after ${timeoutMs} ms`);
 }
 
-/** Starts the upstream: nginx (`return 200` of a small JSON body) or a node server. */
-export async function startUpstream(cpu, preferNode = false) {
-  const port = await freePort();
-  if (!preferNode && (existsSync('/usr/sbin/nginx') || hasCommand('nginx'))) {
-    const dir = mkdtempSync(join(tmpdir(), 'hubpo-bench-nginx-'));
-    const conf = join(dir, 'nginx.conf');
-    writeFileSync(
-      conf,
-      `worker_processes 1;
+function nginxBinary() {
+  if (existsSync('/usr/sbin/nginx')) return '/usr/sbin/nginx';
+  return hasCommand('nginx') ? 'nginx' : null;
+}
+
+/** Runs one nginx worker pinned to `cpu` with `server` as its only server block. */
+async function startNginx(cpu, port, server) {
+  const dir = mkdtempSync(join(tmpdir(), 'hubpo-bench-nginx-'));
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -107,33 +110,39 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  server {
+${server}
+}
+`,
+  );
+  const [command, args] = pinned(cpu, nginxBinary(), ['-c', conf, '-p', dir]);
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort(port);
+  return {
+    pid: child.pid,
+    stop: async () => {
+      child.kill('SIGQUIT');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts the upstream: nginx (`return 200` of a small JSON body) or a node server. */
+export async function startUpstream(cpu, preferNode = false) {
+  const port = await freePort();
+  if (!preferNode && nginxBinary() !== null) {
+    const nginx = await startNginx(
+      cpu,
+      port,
+      `  server {
     listen 127.0.0.1:${port};
     location / {
       default_type application/json;
       return 200 '${UPSTREAM_BODY.trim()}\\n';
     }
-  }
-}
-`,
+  }`,
     );
-    const [command, args] = pinned(cpu, existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx', [
-      '-c',
-      conf,
-      '-p',
-      dir,
-    ]);
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    await waitForPort(port);
-    return {
-      kind: 'nginx',
-      url: `http://127.0.0.1:${port}`,
-      stop: async () => {
-        child.kill('SIGQUIT');
-        await new Promise((r) => child.once('exit', r));
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return { kind: 'nginx', url: `http://127.0.0.1:${port}`, stop: nginx.stop };
   }
   const script = `
     const body = ${JSON.stringify(UPSTREAM_BODY)};
@@ -153,6 +162,30 @@ http {
       await new Promise((r) => child.once('exit', r));
     },
   };
+}
+
+/** nginx as the proxy under test (one worker, keep-alive upstream): the reference the floors are compared with. */
+export async function startNginxProxy(cpu, upstream) {
+  if (nginxBinary() === null) return null;
+  const port = await freePort();
+  const nginx = await startNginx(
+    cpu,
+    port,
+    `  upstream backend {
+    server ${new URL(upstream).host};
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }`,
+  );
+  return { url: `http://127.0.0.1:${port}`, pid: nginx.pid, stop: nginx.stop };
 }
 
 /** Starts `file --serve` (a proxy) pinned to `cpu`; resolves once it listens. */
@@ -289,11 +322,11 @@ export async function measure(targets, options) {
   const proxies = [];
   try {
     for (const target of targets) {
-      proxies.push(
-        target.file === null
-          ? { url: upstream.url, stop: async () => {} }
-          : await startProxy(target.file, proxyCpu, upstream.url, target.args ?? []),
-      );
+      const proxy = target.nginx
+        ? await startNginxProxy(proxyCpu, upstream.url)
+        : await startProxy(target.file, proxyCpu, upstream.url, target.args ?? []);
+      if (proxy === null) throw new Error(`${target.name}: nginx is not installed`);
+      proxies.push(proxy);
     }
     const best = targets.map(() => null);
     for (let round = 0; round < rounds; round++) {

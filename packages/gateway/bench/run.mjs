@@ -9,6 +9,7 @@ const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const options = benchOptions();
 const gateway = here('./gateway.mjs');
 const targets = [
+  { name: 'reference: nginx proxy', nginx: true },
   { name: 'floor: http-proxy', file: here('./floor-http-proxy.mjs') },
   { name: 'floor: undici Pool.stream', file: here('./floor-undici.mjs') },
   { name: 'floor: undici Pool.request', file: here('./floor-undici-request.mjs') },

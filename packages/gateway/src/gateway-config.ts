@@ -81,6 +81,11 @@ export interface GatewayConfig {
   readonly dataDir: string;
   readonly logLevel?: LogLevel;
   readonly timeouts?: Partial<GatewayTimeouts>;
+  /**
+   * `HUBPO_DATAPLANE_KEY` (32 bytes): opens the provider credentials the control plane sealed
+   * into AIModel targets (ADR 0006). Without it, targets that carry a credential are left out.
+   */
+  readonly dataplaneKey?: Buffer;
 }
 
 /** What `loadGatewayConfig` reads besides the environment (injected so tests are hermetic). */
@@ -136,6 +141,7 @@ export function loadGatewayConfig(
   if (listen !== undefined && admin !== undefined && listen.port !== 0 && listen.port === admin.port) {
     issues.push({ path: 'HUBPO_ADMIN_ADDR', message: `port ${admin.port} is also HUBPO_LISTEN_ADDR's` });
   }
+  const dataplaneKey = parseDataplaneKey(read('HUBPO_DATAPLANE_KEY'), issues);
   if (issues.length > 0 || listen === undefined || admin === undefined || driver === undefined) {
     throw new HubpoError('VALIDATION', 'invalid gateway configuration', { issues });
   }
@@ -152,7 +158,20 @@ export function loadGatewayConfig(
     driver,
     dataDir: resolve(host.cwd, read('HUBPO_DATA_DIR') ?? `.hubpo/gateway-${cluster}`),
     logLevel: logLevel as LogLevel,
+    ...(dataplaneKey === undefined ? {} : { dataplaneKey }),
   };
+}
+
+/** A base64 AES-256 key (`openssl rand -base64 32`); the value is never echoed in issues. */
+function parseDataplaneKey(value: string | undefined, issues: FieldIssue[]): Buffer | undefined {
+  if (value === undefined) return undefined;
+  const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : Buffer.alloc(0);
+  if (key.length === 32) return key;
+  issues.push({
+    path: 'HUBPO_DATAPLANE_KEY',
+    message: 'must be 32 random bytes in base64 (for example `openssl rand -base64 32`)',
+  });
+  return undefined;
 }
 
 function parseDriver(

@@ -13,6 +13,7 @@ import { GrpcConfigDriver } from './config/grpc-config-driver.js';
 import { LastKnownGoodFile } from './config/last-known-good-file.js';
 import { NatsConfigDriver } from './config/nats-config-driver.js';
 import { RuntimeSlot } from './config/runtime-slot.js';
+import type { UsageSink } from './ai/index.js';
 import { GATEWAY_BUILD, redactUrl, resolveTimeouts } from './gateway-config.js';
 import type { GatewayConfig, GatewayTimeouts } from './gateway-config.js';
 import { RuntimeState, compileRuntime } from './runtime/index.js';
@@ -44,6 +45,8 @@ export interface GatewayOptions {
   readonly telemetry?: Telemetry;
   /** By default a pino logger at `config.logLevel` writing JSON to stdout. */
   readonly logger?: Logger;
+  /** Where AI usage records go (one per AI request); by default they are dropped. */
+  readonly usageSink?: UsageSink;
 }
 
 /** The gateway's JSON logger, tagged with its node and cluster. */
@@ -74,7 +77,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     });
   const slot = new RuntimeSlot(new NotReadyRuntime());
   const lkg = new LastKnownGoodFile(config.dataDir);
-  const state = new RuntimeState({ telemetry });
+  const state = new RuntimeState({
+    telemetry,
+    ai: {
+      ...(options.usageSink === undefined ? {} : { usageSink: options.usageSink }),
+      ...(config.dataplaneKey === undefined ? {} : { dataplaneKey: config.dataplaneKey }),
+      warn: (message, fields) => logger.warn(fields, message),
+    },
+  });
   const applier = new ConfigApplier({
     cluster: config.cluster,
     slot,

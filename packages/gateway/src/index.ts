@@ -18,3 +18,6 @@ export type {
 export type { CompileRuntime } from './config/config-applier.js';
 export type { DriverState, DriverStatus } from './config/config-driver.js';
 export { LKG_FILE_NAME } from './config/last-known-good-file.js';
+// AI data path (issue 3): the usage sink extension point, a test sink, response header names.
+export { AIHeaders, DISCARD_USAGE, MemoryUsageSink } from './ai/index.js';
+export type { AIOptions, BreakerSettings, UsageRecord, UsageSink } from './ai/index.js';

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { createTelemetry } from './telemetry.js';
+import { createTelemetry, tracingFromEnv } from './telemetry.js';
+import { startClientSpan, startServerSpan, traceparentOf } from './trace-context.js';
 import { MetricNames } from './metric-names.js';
 
 async function scrape(
@@ -50,5 +51,41 @@ describe('createTelemetry', () => {
     await t.flush();
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['work']);
     await t.shutdown();
+  });
+});
+
+describe('trace context', () => {
+  it('continues a caller trace and hands the upstream a traceparent of the new span', async () => {
+    const exporter = new InMemorySpanExporter();
+    const t = createTelemetry({ serviceName: 'test', traceExporter: exporter });
+    const caller = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const server = startServerSpan(
+      t.tracer,
+      'req',
+      { traceparent: caller },
+      { 'http.request.method': 'GET' },
+    );
+    const client = startClientSpan(t.tracer, 'upstream', server, {});
+    const header = traceparentOf(client);
+    expect(header).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    client.end();
+    server.end();
+    await t.flush();
+    const spans = exporter.getFinishedSpans();
+    expect(spans.find((s) => s.name === 'req')?.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(spans.find((s) => s.name === 'upstream')?.parentSpanContext?.spanId).toBe(
+      server.spanContext().spanId,
+    );
+    await t.shutdown();
+  });
+
+  it('reads the OTLP endpoint and sampling ratio from the environment', () => {
+    expect(tracingFromEnv({})).toEqual({});
+    const traced = tracingFromEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    });
+    expect(traced.traceSampleRatio).toBe(0.25);
+    expect(traced.traceExporter).toBeDefined();
   });
 });

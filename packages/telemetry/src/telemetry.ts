@@ -5,7 +5,13 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { LATENCY_BUCKETS_S, MetricNames } from './metric-names.js';
 
@@ -18,6 +24,25 @@ export interface TelemetryOptions {
   readonly metrics?: boolean;
   /** Traces are recorded only when an exporter is given; otherwise the tracer is a no-op. */
   readonly traceExporter?: SpanExporter;
+  /** Share of root traces sampled (0..1, default 1); a sampled caller's decision is kept. */
+  readonly traceSampleRatio?: number;
+}
+
+/**
+ * Tracing settings from the standard OpenTelemetry environment: an OTLP/HTTP exporter when
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set (the exporter reads
+ * the rest of the OTEL_EXPORTER_OTLP_* variables itself), and `OTEL_TRACES_SAMPLER_ARG` as the ratio.
+ */
+export function tracingFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<TelemetryOptions, 'traceExporter' | 'traceSampleRatio'> {
+  const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  if (endpoint === undefined || endpoint === '') return {};
+  const ratio = Number(env['OTEL_TRACES_SAMPLER_ARG'] ?? '1');
+  return {
+    traceExporter: new OTLPTraceExporter(),
+    traceSampleRatio: Number.isFinite(ratio) ? Math.min(1, Math.max(0, ratio)) : 1,
+  };
 }
 
 /**

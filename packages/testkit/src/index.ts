@@ -1,2 +1,3 @@
 export * from './process/index.js';
 export * from './kube/index.js';
+export * from './providers/index.js';

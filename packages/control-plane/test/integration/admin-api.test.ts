@@ -194,12 +194,11 @@ describe('optimistic concurrency', () => {
 });
 
 describe('errors', () => {
-  it('requires the bearer token everywhere except the health probes', async () => {
+  it('requires the bearer token everywhere except the health probes and metrics', async () => {
     for (const [method, path] of [
       ['GET', '/api/v1/routes'],
       ['GET', '/api/v1/gateways'],
       ['GET', '/openapi.json'],
-      ['GET', '/metrics'],
       ['GET', '/api/v1/nothing-here'],
     ]) {
       const res = await h.api(method ?? 'GET', path ?? '/', undefined, { authorization: '' });
@@ -213,6 +212,10 @@ describe('errors', () => {
     expect(anonymousWrite.status).toBe(401);
     expect(await h.query('select 1 from resources')).toHaveLength(0);
     expect((await h.api('GET', '/healthz', undefined, { authorization: '' })).status).toBe(200);
+    // Prometheus scrapes without credentials; metrics carry no secrets.
+    const metrics = await fetch(`${h.cp.adminUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('target_info');
     expect((await h.api('GET', '/readyz', undefined, { authorization: '' })).body).toEqual({
       status: 'ready',
     });

@@ -32,10 +32,16 @@ export class ApiKeyAuth {
   readonly optional: boolean;
   /** `['www-authenticate', <challenge>]` for 401 answers (RFC 9110 §11.6.1). */
   readonly challenge: readonly string[];
+  /**
+   * Headers that can carry the gateway key. They are never forwarded upstream: the key is the
+   * consumer's credential for the gateway, not for the service behind it.
+   */
+  readonly credentialHeaders: readonly string[];
 
   constructor(config: ApiKeyAuthConfig) {
     this.header = config.header;
     this.optional = config.optional;
+    this.credentialHeaders = Object.freeze(config.header === null ? ['authorization', 'x-api-key'] : [config.header]);
     const scheme =
       config.header === null || config.header === 'authorization'
         ? 'Bearer realm="hubpo"'

@@ -1,6 +1,7 @@
 import { HubpoError } from '@hubpo/core';
 import type { FieldIssue } from '@hubpo/core';
 import type {
+  AIModelConfig,
   BackendConfig,
   ConfigObject,
   ConsumerConfig,
@@ -11,6 +12,9 @@ import type {
   RouteRuleConfig,
   ValueMatchConfig,
 } from '@hubpo/snapshot';
+// AI data path (issue 3): AIModels compile into one router per runtime; `ai` rules serve from it.
+import { AIRule, AIStateDraft, compileAIRouter } from '../ai/index.js';
+import type { AIRouter } from '../ai/index.js';
 import { ApiKeyAuth } from './api-key-auth.js';
 import type { BackendPicker } from './backend-picker.js';
 import { BackendTarget } from './backend-target.js';
@@ -64,6 +68,8 @@ class RuntimeCompiler {
   readonly #state: RuntimeState;
   readonly #issues: FieldIssue[] = [];
   readonly #draft = new StateDraft();
+  readonly #aiDraft = new AIStateDraft();
+  #aiRouter: AIRouter | null = null;
   readonly #routePolicies = new Map<string, CompiledPolicy[]>();
   readonly #consumerPolicies = new Map<string, CompiledPolicy[]>();
 
@@ -75,6 +81,7 @@ class RuntimeCompiler {
     const routes: RouteConfig[] = [];
     const consumers: ConsumerConfig[] = [];
     const policies: PolicyConfig[] = [];
+    const aiModels: AIModelConfig[] = [];
     const seen = new Set<string>();
     input.objects.forEach((object, i) => {
       const kind = (object as { kind?: unknown }).kind;
@@ -88,11 +95,18 @@ class RuntimeCompiler {
       if (object.kind === 'route') routes.push(object);
       else if (object.kind === 'consumer') consumers.push(object);
       else if (object.kind === 'policy') policies.push(object);
-      // AIModels: the AI ingress is not part of this runtime yet (AI rules answer 501).
+      else aiModels.push(object);
     });
     policies.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const policy of policies) this.#policy(policy);
     const keyMap = this.#consumers(consumers);
+    this.#aiRouter = compileAIRouter(
+      { models: aiModels, consumers },
+      this.#state,
+      this.#draft,
+      this.#aiDraft,
+      (path, message) => this.#issue(path, message),
+    );
     const entries = routes.map((route) => this.#route(route));
     if (this.#issues.length > 0) {
       const shown = this.#issues.slice(0, 5).map((issue) => `${issue.path}: ${issue.message}`);
@@ -107,6 +121,7 @@ class RuntimeCompiler {
     }
     const table = new RouteTable(entries);
     this.#state.commit(this.#draft);
+    this.#state.ai.commit(this.#aiDraft);
     return new HttpRuntime(input.revision, table, keyMap, this.#state, [...this.#draft.pools.values()]);
   }
 
@@ -238,6 +253,9 @@ class RuntimeCompiler {
     }
     const action = rule.action;
     const picker = action.kind === 'proxy' ? this.#picker(route, rule, action, connectMs, at) : null;
+    const responseHeaders = this.#modifier(rule.responseHeaders, `${at}/responseHeaders`);
+    const ai =
+      action.kind === 'ai' ? new AIRule(this.#aiRouter!, route.id, action.models, responseHeaders) : null;
     const hostname = rule.urlRewrite?.hostname ?? null;
     if (hostname !== null && !HEADER_VALUE.test(hostname))
       this.#issue(`${at}/urlRewrite/hostname`, 'invalid hostname');
@@ -249,10 +267,11 @@ class RuntimeCompiler {
       index: rule.index,
       label: rule.name ?? String(rule.index),
       picker,
+      ai,
       auth,
       rateLimiters: policies.flatMap((p) => (p.limiter === null ? [] : [p.limiter])),
       requestHeaders: this.#modifier(rule.requestHeaders, `${at}/requestHeaders`),
-      responseHeaders: this.#modifier(rule.responseHeaders, `${at}/responseHeaders`),
+      responseHeaders,
       pathRewrite: pathRewrite === null ? null : new PathRewrite(pathRewrite),
       hostRewrite: hostname,
       requestMs,

@@ -8,6 +8,7 @@ const ctx = (overrides: Partial<ForwardContext> = {}): ForwardContext => ({
   requestId: 'req-1',
   hostRewrite: null,
   modifier: null,
+  hiddenHeaders: null,
   ...overrides,
 });
 
@@ -24,6 +25,15 @@ function asObject(flat: readonly string[]): Record<string, string> {
 const raw = (...pairs: string[]): Buffer[] => pairs.map((p) => Buffer.from(p, 'latin1'));
 
 describe('buildUpstreamHeaders', () => {
+  it('never forwards the gateway credential of key auth', () => {
+    const headers = { authorization: 'Bearer gw-key', 'x-api-key': 'gw-key', accept: 'text/plain' };
+    const out = asObject(buildUpstreamHeaders(headers, ctx({ hiddenHeaders: ['authorization', 'x-api-key'] })));
+    expect(out['authorization']).toBeUndefined();
+    expect(out['x-api-key']).toBeUndefined();
+    expect(out['accept']).toBe('text/plain');
+    expect(asObject(buildUpstreamHeaders(headers, ctx()))['authorization']).toBe('Bearer gw-key');
+  });
+
   it('drops hop-by-hop headers, including those Connection lists', () => {
     const out = asObject(
       buildUpstreamHeaders(

@@ -73,6 +73,8 @@ export interface ForwardContext {
   /** urlRewrite.hostname, or null to keep the client's Host (Gateway API). */
   readonly hostRewrite: string | null;
   readonly modifier: HeaderModifier | null;
+  /** Request headers never forwarded (the gateway credential of key auth), or null. */
+  readonly hiddenHeaders: readonly string[] | null;
 }
 
 /**
@@ -85,6 +87,7 @@ export function buildUpstreamHeaders(headers: IncomingHttpHeaders, ctx: ForwardC
   const out: string[] = [];
   const listed = connectionTokens(headers.connection);
   const modifier = ctx.modifier;
+  const hidden = ctx.hiddenHeaders;
   let seen = 0;
   let hadXff = false;
   let hadVia = false;
@@ -92,6 +95,7 @@ export function buildUpstreamHeaders(headers: IncomingHttpHeaders, ctx: ForwardC
     let value = headers[name];
     if (value === undefined) continue;
     if (typeof value !== 'string') value = value.join(', ');
+    if (hidden !== null && hidden.includes(name)) continue;
     const special = REQUEST_SPECIAL.get(name);
     if (special !== undefined) {
       if (special === XFF) {

@@ -14,6 +14,7 @@ import type { HeaderModifier } from './header-modifier.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { normalizeHost, normalizePath, splitTarget } from './request-target.js';
 import type { SplitTarget } from './request-target.js';
+import { PathKind } from './route-candidate.js';
 import type { MatchInput } from './route-candidate.js';
 import type { RouteTable } from './route-table.js';
 import type { RuleRuntime } from './rule-runtime.js';
@@ -143,6 +144,9 @@ export class ProxyExchange
   get hostRewrite(): string | null {
     return this.rule === null ? null : this.rule.hostRewrite;
   }
+  get hiddenHeaders(): readonly string[] | null {
+    return this.rule === null || this.rule.auth === null ? null : this.rule.auth.credentialHeaders;
+  }
   get modifier(): HeaderModifier | null {
     return this.rule === null ? null : this.rule.requestHeaders;
   }
@@ -177,6 +181,13 @@ export class ProxyExchange
     if (candidate === null) return this.#reject(Replies.routeNotFound, null);
     const rule = (this.rule = candidate.target);
     if (rule.admits && !this.#admit(rule)) return;
+    if (rule.ai !== null) {
+      // AI rules (issue 3): the AI handler serves the request and calls `aiFinished` once.
+      this.#path = path;
+      this.#phase = UPSTREAM;
+      rule.ai.serve(this, path, candidate.pathKind === PathKind.Prefix ? candidate.pathValue : null);
+      return;
+    }
     if (rule.picker === null) return this.#reject(Replies.aiNotEnabled, null);
 
     this.#path =
@@ -460,6 +471,12 @@ export class ProxyExchange
     }
   }
 
+  /** The AI handler is done with this request (`AIExchangeContext`); `status` is what it sent. */
+  aiFinished(status: number): void {
+    this.#phase = DONE;
+    this.#finish(status);
+  }
+
   /** Answers before any routing state exists to clean up. */
   #reject(reply: ErrorReply, extra: readonly string[] | null): void {
     this.#phase = DONE;
@@ -467,7 +484,10 @@ export class ProxyExchange
   }
 
   #reply(reply: ErrorReply, extra: readonly string[] | null): void {
-    sendErrorReply(this.res, reply, this.requestId, extra);
+    // AI rules answer in the client's API format (OpenAI or Anthropic errors), issue 3.
+    const ai = this.rule === null ? null : this.rule.ai;
+    if (ai !== null) ai.sendRuntimeError(this, reply, this.requestId, extra);
+    else sendErrorReply(this.res, reply, this.requestId, extra);
     this.#finish(reply.status);
   }
 

@@ -1,3 +1,4 @@
+import type { AIRule } from '../ai/ai-rule.js';
 import type { ApiKeyAuth } from './api-key-auth.js';
 import type { BackendPicker } from './backend-picker.js';
 import type { HeaderModifier } from './header-modifier.js';
@@ -11,8 +12,10 @@ export interface RuleSpec {
   readonly index: number;
   /** The rule's name, else its index: the `hubpo.rule` metric label. */
   readonly label: string;
-  /** Null for AI rules (not served yet: 501). */
+  /** Null for AI rules. */
   readonly picker: BackendPicker | null;
+  /** The AI handler of an `ai` rule (issue 3), null for proxy rules. */
+  readonly ai: AIRule | null;
   readonly auth: ApiKeyAuth | null;
   readonly rateLimiters: readonly RateLimiter[];
   readonly requestHeaders: HeaderModifier | null;
@@ -34,6 +37,7 @@ export class RuleRuntime implements RuleSpec {
   readonly index: number;
   readonly label: string;
   readonly picker: BackendPicker | null;
+  readonly ai: AIRule | null;
   readonly auth: ApiKeyAuth | null;
   readonly rateLimiters: readonly RateLimiter[];
   readonly requestHeaders: HeaderModifier | null;
@@ -58,6 +62,7 @@ export class RuleRuntime implements RuleSpec {
     this.index = spec.index;
     this.label = spec.label;
     this.picker = spec.picker;
+    this.ai = spec.ai;
     this.auth = spec.auth;
     this.rateLimiters = spec.rateLimiters;
     this.requestHeaders = spec.requestHeaders;

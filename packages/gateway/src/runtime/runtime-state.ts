@@ -1,5 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Telemetry } from '@hubpo/telemetry';
+// AI data path (issue 3): per-target breakers and latency averages live in the state too.
+import { AIState } from '../ai/ai-state.js';
+import type { AIOptions } from '../ai/ai-state.js';
 import { BackendHealth } from './backend-health.js';
 import { RequestIds } from './request-ids.js';
 import { RuntimeMetrics } from './runtime-metrics.js';
@@ -18,6 +21,8 @@ export interface RuntimeStateOptions {
   readonly rateLimitKeysPerPolicy?: number;
   /** Idle upstream keep-alive connections close after this (default 4 s, under node's 5 s server default). */
   readonly upstreamKeepAliveMs?: number;
+  /** AI data path options: usage sink, data-plane key, breaker settings (see `AIOptions`). */
+  readonly ai?: AIOptions;
 }
 
 interface RoundRobinScores {
@@ -52,6 +57,8 @@ export class RuntimeState {
   readonly metrics: RuntimeMetrics | null;
   readonly requestIds = new RequestIds();
   readonly websockets: WebSocketProxy;
+  /** AI targets' breakers and latency averages (by `<AIModel id>/<target name>`), AI options. */
+  readonly ai: AIState;
   readonly #bucketOptions: { readonly maxKeys: number; readonly sweepEveryMs: number };
   readonly #keepAliveMs: number;
   readonly #health = new Map<string, BackendHealth>();
@@ -73,6 +80,7 @@ export class RuntimeState {
     this.#bucketOptions = { maxKeys: options.rateLimitKeysPerPolicy ?? 100_000, sweepEveryMs: 60_000 };
     this.#keepAliveMs = options.upstreamKeepAliveMs ?? 4_000;
     this.websockets = new WebSocketProxy();
+    this.ai = new AIState(options.ai, telemetry);
   }
 
   /** Backends with passive-health state (for tests and diagnostics). */

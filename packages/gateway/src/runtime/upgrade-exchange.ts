@@ -94,6 +94,7 @@ export class UpgradeExchange implements MatchInput, AdmissionSubject {
     const headers = req.headers;
     if (rule.hostRewrite !== null) headers.host = rule.hostRewrite;
     headers['x-request-id'] = this.requestId;
+    if (rule.auth !== null) for (const name of rule.auth.credentialHeaders) delete headers[name];
     headers.via = headers.via === undefined ? VIA_VALUE : `${headers.via}, ${VIA_VALUE}`;
     rule.requestHeaders?.applyTo(headers);
     this.#host.state.websockets.forward(req, this.#socket, this.#head, backend.origin + backend.basePath, {

@@ -63,8 +63,10 @@ describe('runtime: API key authentication', () => {
     ).toBe(200);
     const response = await fetch(`${gateway.url}/orders`, { headers: { 'x-api-key': ALICE_KEY } });
     expect(response.status).toBe(200);
-    // The key still reaches the upstream (no policy removes it).
-    expect(((await response.json()) as EchoResponse).headers['x-api-key']).toBe(ALICE_KEY);
+    // The gateway key is the consumer's credential for the gateway: it never reaches the upstream.
+    const echoed = (await response.json()) as EchoResponse;
+    expect(echoed.headers['x-api-key']).toBeUndefined();
+    expect(echoed.headers['authorization']).toBeUndefined();
   });
 
   it('reads a configured header only', async () => {

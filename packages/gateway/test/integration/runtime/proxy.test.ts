@@ -114,12 +114,13 @@ describe('runtime: proxying', () => {
     expect(response.status).toBe(414);
   });
 
-  it('answers 501 HUBPO_ERR_UNSUPPORTED_FEATURE on AI rules', async () => {
+  it('hands AI rules to the AI handler, which answers in the OpenAI error format', async () => {
+    // The rule matches PathPrefix /v1/chat, so the AI path is /completions: not an AI API.
+    // (The AI data path itself is tested in test/integration/ai/.)
     const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
-    expect(response.status).toBe(501);
-    const error = await errorOf(response);
-    expect(error.code).toBe('HUBPO_ERR_UNSUPPORTED_FEATURE');
-    expect(error.message).toBe('AI APIs not enabled on this gateway');
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as { error: { code: string; type: string; message: string } };
+    expect(body.error).toMatchObject({ code: 'HUBPO_ERR_NOT_FOUND', type: 'invalid_request_error' });
   });
 
   it('passes a HEAD response through without a body', async () => {

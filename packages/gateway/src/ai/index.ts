@@ -1,0 +1,13 @@
+export { AIRule } from './ai-rule.js';
+export type { AIExchangeContext } from './ai-exchange.js';
+export { compileAIRouter } from './compile-ai-router.js';
+export type { AIRouterInput } from './compile-ai-router.js';
+export { AIRouter } from './ai-router.js';
+export { AIState, AIStateDraft, AITargetState, DEFAULT_MAX_AI_BODY_BYTES } from './ai-state.js';
+export type { AIOptions } from './ai-state.js';
+export { AIHeaders } from './ai-response-headers.js';
+export { BreakerState, CircuitBreaker, DEFAULT_BREAKER_SETTINGS } from './circuit-breaker.js';
+export type { BreakerSettings } from './circuit-breaker.js';
+export { DISCARD_USAGE } from './usage-sink.js';
+export type { UsageRecord, UsageSink } from './usage-sink.js';
+export { MemoryUsageSink } from './memory-usage-sink.js';
