@@ -5,12 +5,19 @@ import { join } from 'node:path';
 import { createControlPlane, defaultConfig } from '@hubpo/control-plane';
 import type { ControlPlane, ControlPlaneConfig } from '@hubpo/control-plane';
 import { createGateway } from '@hubpo/gateway';
-import type { Gateway } from '@hubpo/gateway';
+import type { BreakerSettings, Gateway, UsageSink } from '@hubpo/gateway';
 import { getFreePort, startNats, startPostgres } from '@hubpo/testkit';
 import type { NatsProcess, PostgresProcess } from '@hubpo/testkit';
 import { AdminClient } from './admin-client.js';
 
 export type Driver = 'grpc' | 'nats';
+
+/** Optional extras of a gateway (AI journeys): where usage records go, the data-plane key. */
+export interface GatewayExtras {
+  readonly usageSink?: UsageSink;
+  readonly dataplaneKey?: Buffer;
+  readonly aiBreaker?: Partial<BreakerSettings>;
+}
 
 export interface GatewayHandle {
   readonly nodeId: string;
@@ -79,22 +86,30 @@ export class Platform {
     driver: Driver,
     nodeId = `gw-${this.#gateways.length}`,
     cluster = 'local',
+    extras: GatewayExtras = {},
   ): Promise<GatewayHandle> {
     const existing = this.#gateways.find((g) => g.nodeId === nodeId);
     const dataDir = existing?.dataDir ?? join(this.#tmp, nodeId);
-    const gateway = await createGateway({
-      nodeId,
-      cluster,
-      listen: { host: '127.0.0.1', port: 0 },
-      admin: { host: '127.0.0.1', port: 0 },
-      driver:
-        driver === 'grpc'
-          ? { kind: 'grpc', target: `127.0.0.1:${this.#grpcPort}` }
-          : { kind: 'nats', url: this.nats?.url ?? 'nats://127.0.0.1:1' },
-      dataDir,
-      logLevel: 'silent',
-      timeouts: { reconnectInitialMs: 50, reconnectMaxMs: 300, heartbeatIntervalMs: 1000 },
-    });
+    const gateway = await createGateway(
+      {
+        nodeId,
+        cluster,
+        listen: { host: '127.0.0.1', port: 0 },
+        admin: { host: '127.0.0.1', port: 0 },
+        driver:
+          driver === 'grpc'
+            ? { kind: 'grpc', target: `127.0.0.1:${this.#grpcPort}` }
+            : { kind: 'nats', url: this.nats?.url ?? 'nats://127.0.0.1:1' },
+        dataDir,
+        logLevel: 'silent',
+        timeouts: { reconnectInitialMs: 50, reconnectMaxMs: 300, heartbeatIntervalMs: 1000 },
+        ...(extras.dataplaneKey === undefined ? {} : { dataplaneKey: extras.dataplaneKey }),
+      },
+      {
+        ...(extras.usageSink === undefined ? {} : { usageSink: extras.usageSink }),
+        ...(extras.aiBreaker === undefined ? {} : { aiBreaker: extras.aiBreaker }),
+      },
+    );
     if (existing !== undefined) {
       existing.gateway = gateway;
       return existing;

@@ -30,6 +30,7 @@ import type { GatewayRecord } from './store/gateway-store.js';
 import { migrate } from './store/migrations.js';
 import { ResourceStore } from './store/resource-store.js';
 import { SnapshotStore } from './store/snapshot-store.js';
+import { createUsagePipeline } from './usage/usage-pipeline.js';
 
 /** A running control plane (everything in this process). */
 export interface ControlPlane {
@@ -95,15 +96,7 @@ async function assemble(
   const gatewayStore = new GatewayStore(db);
   const published = new PublishedSnapshots();
   const store = new ResourceStore(db);
-  let pipelineRef: ConfigPipeline | undefined;
-  const clusterApi = createClusterApi({
-    config,
-    db,
-    pool: handle.pool,
-    store,
-    logger,
-    onClusterChanged: () => pipelineRef?.trigger(),
-  });
+  const clusterApi = createClusterApi(config, handle, store, logger, () => pipeline.trigger());
   const registry = new GatewayRegistry({
     store: gatewayStore,
     clusters,
@@ -125,7 +118,6 @@ async function assemble(
     ...(hooks.translate === undefined ? {} : { translate: hooks.translate }),
     ...(clusterApi.credentials === undefined ? {} : { credentials: clusterApi.credentials }),
   });
-  pipelineRef = pipeline;
   store.onCommit(() => pipeline.trigger());
   const translateFor = (): void => pipeline.trigger();
   const grpc = new GrpcConfigServer({
@@ -149,8 +141,9 @@ async function assemble(
           logger,
           onNewCluster: translateFor,
         });
-  const app = createAdminApp(
-    adminDeps({
+  const usage = createUsagePipeline(config, db, logger, telemetry);
+  const app = createAdminApp({
+    ...adminDeps({
       config,
       logger,
       db,
@@ -166,14 +159,15 @@ async function assemble(
       metrics,
       clusterApi,
     }),
-  );
+    usage: usage.router,
+  });
   const admin = new AdminServer(app, config.adminAddr, logger);
-  // The cluster API's runners stop before the admin server, so its long polls end at once.
   const runners: Runner[] = [
     registry,
     pipeline,
     grpc,
     ...(nats === undefined ? [] : [nats]),
+    ...(usage.runner === undefined ? [] : [usage.runner]),
     admin,
     ...clusterApi.runners,
   ];
@@ -193,10 +187,24 @@ async function assemble(
     { admin: admin.url, grpc: grpc.address, nats: config.natsUrl !== undefined },
     'control plane started',
   );
+  return handleOf(admin.url, grpc.address, pipeline, group, async () => {
+    await closeAll();
+    logger.info('control plane stopped');
+  });
+}
+
+/** The running control plane: `stop` is idempotent and always closes the database. */
+function handleOf(
+  adminUrl: string,
+  grpcAddress: string,
+  pipeline: ConfigPipeline,
+  group: RunnerGroup,
+  closeAll: () => Promise<void>,
+): ControlPlane {
   let stopping: Promise<void> | undefined;
   return {
-    adminUrl: admin.url,
-    grpcAddress: grpc.address,
+    adminUrl,
+    grpcAddress,
     flush: () => pipeline.flush(),
     stop: () => {
       stopping ??= (async () => {
@@ -205,7 +213,6 @@ async function assemble(
           await group.stop();
         } finally {
           await closeAll();
-          logger.info('control plane stopped');
         }
       })();
       return stopping;

@@ -117,6 +117,9 @@ function printWelcome(token: string): void {
     'Try it:',
     `  curl -H 'authorization: Bearer hubpo-demo-key-0123456789' ${gw}/echo/hello`,
     `  curl ${gw}/public/anyone`,
+    // The demo AIModel (examples/local/ai-demo.yaml, the built-in mock provider), OpenAI format.
+    `  curl -i -H 'authorization: Bearer hubpo-demo-key-0123456789' -H 'content-type: application/json' ` +
+      `-d '{"model":"demo","messages":[{"role":"user","content":"Hello!"}]}' ${gw}/v1/chat/completions`,
     `  curl -H 'authorization: Bearer ${token}' http://${HOST}:${DEV_PORTS.admin}/api/v1/routes`,
     '',
     'Press Ctrl-C to stop.',

@@ -73,6 +73,7 @@ const ctx = {
   requestId: 'a1b2c3d4e5f6-1z',
   hostRewrite: null,
   modifier: null,
+  hiddenHeaders: null,
 };
 bench('buildUpstreamHeaders: 7 headers', () => buildUpstreamHeaders(requestHeaders, ctx));
 const modifier = new HeaderModifier({

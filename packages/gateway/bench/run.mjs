@@ -39,9 +39,18 @@ if (floors.length > 0) {
   const faster = floors.reduce((a, b) => (b.rps > a.rps ? b : a));
   console.log(`# faster floor: ${faster.name} (${faster.rps.toFixed(0)} req/s)`);
   for (const r of results.filter((x) => x.name.startsWith('gateway'))) {
-    console.log(`# ${r.name}: ${((r.rps / faster.rps) * 100).toFixed(1)}% of the faster floor`);
+    const perCpu = ((r.perCpuSecond / faster.perCpuSecond) * 100).toFixed(1);
+    console.log(
+      `# ${r.name}: ${((r.rps / faster.rps) * 100).toFixed(1)}% of the faster floor (${perCpu}% per proxy CPU-second)`,
+    );
   }
   const hp = rps('floor: http-proxy');
   if (hp !== undefined)
     console.log(`# floor http-proxy: ${((hp / faster.rps) * 100).toFixed(1)}% of the faster floor`);
+}
+const nginx = rps('reference: nginx proxy');
+if (nginx !== undefined) {
+  for (const r of results.filter((x) => !x.name.startsWith('reference'))) {
+    console.log(`# ${r.name}: ${((r.rps / nginx) * 100).toFixed(1)}% of nginx`);
+  }
 }

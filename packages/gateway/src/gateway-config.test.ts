@@ -100,6 +100,23 @@ describe('loadGatewayConfig', () => {
   });
 });
 
+describe('loadGatewayConfig: HUBPO_DATAPLANE_KEY', () => {
+  it('reads a base64 32-byte key, and refuses anything else without echoing it', () => {
+    const key = Buffer.alloc(32, 7);
+    const config = loadGatewayConfig(
+      { HUBPO_CONTROL_PLANE_GRPC: '127.0.0.1:18000', HUBPO_DATAPLANE_KEY: key.toString('base64') },
+      host,
+    );
+    expect(config.dataplaneKey?.equals(key)).toBe(true);
+    expect(
+      loadGatewayConfig({ HUBPO_CONTROL_PLANE_GRPC: '127.0.0.1:18000' }, host).dataplaneKey,
+    ).toBeUndefined();
+    const issues = issuesOf({ HUBPO_CONTROL_PLANE_GRPC: '127.0.0.1:18000', HUBPO_DATAPLANE_KEY: 'c2hvcnQ=' });
+    expect(issues).toEqual([expect.stringMatching(/^HUBPO_DATAPLANE_KEY: must be 32 random bytes/)]);
+    expect(issues[0]).not.toContain('c2hvcnQ=');
+  });
+});
+
 describe('parseHostPort / redactUrl', () => {
   it('parses IPv4, names and bracketed IPv6', () => {
     expect(parseHostPort('0.0.0.0:8080')).toEqual({ host: '0.0.0.0', port: 8080 });

@@ -13,7 +13,7 @@ import { GrpcConfigDriver } from './config/grpc-config-driver.js';
 import { LastKnownGoodFile } from './config/last-known-good-file.js';
 import { NatsConfigDriver } from './config/nats-config-driver.js';
 import { RuntimeSlot } from './config/runtime-slot.js';
-import type { UsageSink } from './ai/index.js';
+import type { BreakerSettings, UsageSink } from './ai/index.js';
 import { GATEWAY_BUILD, redactUrl, resolveTimeouts } from './gateway-config.js';
 import type { GatewayConfig, GatewayTimeouts } from './gateway-config.js';
 import { RuntimeState, compileRuntime } from './runtime/index.js';
@@ -47,6 +47,8 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** Where AI usage records go (one per AI request); by default they are dropped. */
   readonly usageSink?: UsageSink;
+  /** AI target circuit breakers (default 5 consecutive failures, 30 s cool-down); tests shorten it. */
+  readonly aiBreaker?: Partial<BreakerSettings>;
 }
 
 /** The gateway's JSON logger, tagged with its node and cluster. */
@@ -54,6 +56,15 @@ export function createGatewayLogger(config: GatewayConfig): Logger {
   return pino({
     level: config.logLevel ?? 'info',
     base: { service: 'hubpo-gateway', node: config.nodeId, cluster: config.cluster },
+  });
+}
+
+/** The gateway's telemetry (what `createGateway` builds when none is passed in). */
+export function createGatewayTelemetry(config: GatewayConfig): Telemetry {
+  return createTelemetry({
+    serviceName: 'hubpo-gateway',
+    serviceVersion: config.build ?? GATEWAY_BUILD,
+    attributes: { 'hubpo.cluster': config.cluster, 'service.instance.id': config.nodeId },
   });
 }
 
@@ -68,19 +79,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const timeouts = resolveTimeouts(config);
   const logger = options.logger ?? createGatewayLogger(config);
   const ownTelemetry = options.telemetry === undefined;
-  const telemetry =
-    options.telemetry ??
-    createTelemetry({
-      serviceName: 'hubpo-gateway',
-      serviceVersion: config.build ?? GATEWAY_BUILD,
-      attributes: { 'hubpo.cluster': config.cluster, 'service.instance.id': config.nodeId },
-    });
+  const telemetry = options.telemetry ?? createGatewayTelemetry(config);
   const slot = new RuntimeSlot(new NotReadyRuntime());
   const lkg = new LastKnownGoodFile(config.dataDir);
   const state = new RuntimeState({
     telemetry,
     ai: {
       ...(options.usageSink === undefined ? {} : { usageSink: options.usageSink }),
+      ...(options.aiBreaker === undefined ? {} : { breaker: options.aiBreaker }),
       ...(config.dataplaneKey === undefined ? {} : { dataplaneKey: config.dataplaneKey }),
       warn: (message, fields) => logger.warn(fields, message),
     },

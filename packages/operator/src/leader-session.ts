@@ -4,7 +4,7 @@ import { errorMessage, stableStringify } from '@hubpo/core';
 import { ClusterSession } from './control-plane/cluster-session.js';
 import type { ControlPlaneClient, RemoteStatus } from './control-plane/control-plane-client.js';
 import { Informer } from './informer/informer.js';
-import type { InformerEvent } from './informer/informer.js';
+import type { InformerEvent, InformerStats } from './informer/informer.js';
 import type { KubeClient, KubeObject, ResourceType } from './kube/kube-client.js';
 import { HUBPO_RESOURCES, NAMESPACES, SECRETS } from './kube/kube-resources.js';
 import type { Logger } from './logger.js';
@@ -90,6 +90,7 @@ export class LeaderSession {
       index: this.#index,
       events: new EventRecorder(kube, this.#log),
       statusChanged: (key) => this.#statusQueue.add(key),
+      watchNamespaces: config.watchNamespaces,
       logger: this.#log,
     });
     this.#queue = new WorkQueue({
@@ -97,14 +98,20 @@ export class LeaderSession {
       ...queueOptions,
       handler: (key) => reconciler.reconcile(key),
       onError: (key, err, retryMs) =>
-        this.#log.warn({ object: key, err: errorMessage(err), retryMs }, retryMs === undefined ? 'reconcile failed; not retried until the object changes' : 'reconcile failed; retrying'),
+        this.#log.warn(
+          { object: key, err: errorMessage(err), retryMs },
+          retryMs === undefined
+            ? 'reconcile failed; not retried until the object changes'
+            : 'reconcile failed; retrying',
+        ),
     });
     const writer = new StatusWriter(kube, this.#informers, this.#book);
     this.#statusQueue = new WorkQueue({
       name: 'status',
       ...queueOptions,
       handler: (key) => writer.write(key),
-      onError: (key, err, retryMs) => this.#log.warn({ object: key, err: errorMessage(err), retryMs }, 'status write failed'),
+      onError: (key, err, retryMs) =>
+        this.#log.warn({ object: key, err: errorMessage(err), retryMs }, 'status write failed'),
     });
     this.#statusSync = new StatusSync({
       controlPlane,
@@ -118,6 +125,11 @@ export class LeaderSession {
       onFullList: (items) => this.#dropOrphans(items),
     });
     this.#wire();
+  }
+
+  /** Counters of each informer, by resource plural (`routes`, `secrets`, ...). */
+  stats(): Record<string, InformerStats> {
+    return Object.fromEntries(this.#all().map((i) => [i.resource.plural, { ...i.stats }]));
   }
 
   /** Registered with the control plane and every cache synced. */
@@ -202,12 +214,17 @@ export class LeaderSession {
       });
     }
     this.#secrets.onEvent((e) => {
-      if (e.type !== 'updated' || stableStringify(e.old?.data) !== stableStringify(e.object.data) || annotationsChanged(e)) {
+      if (
+        e.type !== 'updated' ||
+        stableStringify(e.old?.data) !== stableStringify(e.object.data) ||
+        annotationsChanged(e)
+      ) {
         this.#dependents(`Secret:${e.object.metadata.namespace ?? ''}/${e.object.metadata.name}`);
       }
     });
     this.#namespaces.onEvent((e) => {
-      if (e.type !== 'updated' || annotationsChanged(e)) this.#dependents(`Namespace:${e.object.metadata.name}`);
+      if (e.type !== 'updated' || annotationsChanged(e))
+        this.#dependents(`Namespace:${e.object.metadata.name}`);
     });
   }
 
@@ -251,12 +268,17 @@ function specOrMetaChanged(old: KubeObject | undefined, next: KubeObject): boole
 }
 
 function annotationsChanged(e: InformerEvent): boolean {
-  return stableStringify(e.old?.metadata.annotations ?? {}) !== stableStringify(e.object.metadata.annotations ?? {});
+  return (
+    stableStringify(e.old?.metadata.annotations ?? {}) !==
+    stableStringify(e.object.metadata.annotations ?? {})
+  );
 }
 
 /** What the operator caches of an object: no managed fields, no last-applied copy. */
 function slim(object: KubeObject): KubeObject {
-  const { managedFields: _managed, ...metadata } = object.metadata as KubeObject['metadata'] & { managedFields?: unknown };
+  const { managedFields: _managed, ...metadata } = object.metadata as KubeObject['metadata'] & {
+    managedFields?: unknown;
+  };
   const annotations = metadata.annotations;
   if (annotations !== undefined && 'kubectl.kubernetes.io/last-applied-configuration' in annotations) {
     const { 'kubectl.kubernetes.io/last-applied-configuration': _last, ...rest } = annotations;

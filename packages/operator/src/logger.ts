@@ -9,7 +9,15 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     name: 'hubpo-operator',
     level,
     redact: {
-      paths: ['authorization', 'headers.authorization', 'token', 'bootstrapToken', 'value', 'data', 'secrets'],
+      paths: [
+        'authorization',
+        'headers.authorization',
+        'token',
+        'bootstrapToken',
+        'value',
+        'data',
+        'secrets',
+      ],
       censor: '[redacted]',
     },
   };

@@ -87,7 +87,10 @@ const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 
  * Reads the operator's environment (README "Configuration"). Throws a BAD_REQUEST HubpoError
  * naming the variable when one is missing or malformed; never echoes the bootstrap token.
  */
-export function configFromEnv(env: NodeJS.ProcessEnv, readFile: (path: string) => string = readText): OperatorConfig {
+export function configFromEnv(
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string = readText,
+): OperatorConfig {
   const controlPlaneUrl = required(env, 'HUBPO_CONTROL_PLANE_URL');
   if (!/^https?:\/\/[^/]+/.test(controlPlaneUrl)) {
     throw new HubpoError('BAD_REQUEST', 'HUBPO_CONTROL_PLANE_URL must be an http(s) URL');
@@ -112,10 +115,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv, readFile: (path: string) =
     clusterLabels: labels(env['HUBPO_CLUSTER_LABELS']),
     ...(watch.length === 0 ? {} : { watchNamespaces: watch }),
     leaseNamespace:
-      nonEmpty(env['HUBPO_LEADER_ELECTION_NAMESPACE']) ?? nonEmpty(safeRead(readFile, SERVICE_ACCOUNT_NAMESPACE)) ?? 'default',
+      nonEmpty(env['HUBPO_LEADER_ELECTION_NAMESPACE']) ??
+      nonEmpty(safeRead(readFile, SERVICE_ACCOUNT_NAMESPACE)) ??
+      'default',
     identity: nonEmpty(env['POD_NAME']) ?? `${hostname()}-${process.pid}`,
     // The chart names this HUBPO_ADMIN_ADDR; HUBPO_HEALTH_ADDR wins when both are set.
-    healthAddr: address(env, nonEmpty(env['HUBPO_HEALTH_ADDR']) === undefined ? 'HUBPO_ADMIN_ADDR' : 'HUBPO_HEALTH_ADDR'),
+    healthAddr: address(
+      env,
+      nonEmpty(env['HUBPO_HEALTH_ADDR']) === undefined ? 'HUBPO_ADMIN_ADDR' : 'HUBPO_HEALTH_ADDR',
+    ),
     logLevel,
     // client-node reads KUBECONFIG itself (paths joined by ':'); unset: ~/.kube/config, then in-cluster.
     kubeconfig: 'default',
@@ -147,15 +155,22 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 function labelValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = nonEmpty(env[name]);
   if (value !== undefined && !LABEL_VALUE.test(value)) {
-    throw new HubpoError('BAD_REQUEST', `${name} must be a label value (letters, digits, "-", "_", "."; at most 63)`);
+    throw new HubpoError(
+      'BAD_REQUEST',
+      `${name} must be a label value (letters, digits, "-", "_", "."; at most 63)`,
+    );
   }
   return value;
 }
 
 function list(value: string | undefined): string[] {
-  const items = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const ns of items) {
-    if (!DNS_LABEL.test(ns)) throw new HubpoError('BAD_REQUEST', `HUBPO_WATCH_NAMESPACES: "${ns}" is not a namespace name`);
+    if (!DNS_LABEL.test(ns))
+      throw new HubpoError('BAD_REQUEST', `HUBPO_WATCH_NAMESPACES: "${ns}" is not a namespace name`);
   }
   return [...new Set(items)];
 }
@@ -163,12 +178,18 @@ function list(value: string | undefined): string[] {
 /** `k=v,k=v` (spaces around items allowed). */
 function labels(value: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const item of (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const item of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const eq = item.indexOf('=');
     const key = eq === -1 ? item : item.slice(0, eq).trim();
     const val = eq === -1 ? undefined : item.slice(eq + 1).trim();
     if (val === undefined || !LABEL_KEY.test(key) || !LABEL_VALUE.test(val)) {
-      throw new HubpoError('BAD_REQUEST', `HUBPO_CLUSTER_LABELS must be k=v pairs separated by commas; "${item}" is not`);
+      throw new HubpoError(
+        'BAD_REQUEST',
+        `HUBPO_CLUSTER_LABELS must be k=v pairs separated by commas; "${item}" is not`,
+      );
     }
     out[key] = val;
   }

@@ -1,6 +1,7 @@
 import { errorMessage } from '@hubpo/core';
 import { ControlPlaneClient } from './control-plane/control-plane-client.js';
 import { HealthServer } from './health/health-server.js';
+import type { InformerStats } from './informer/informer.js';
 import { createKubeClient } from './kube/client-node-kube-client.js';
 import type { KubeClient } from './kube/kube-client.js';
 import { LeaderElector } from './leader/leader-elector.js';
@@ -17,6 +18,8 @@ export interface Operator {
   isLeader(): boolean;
   /** The leader registered and synced, or a standby. */
   isReady(): boolean;
+  /** Informer counters of the leader (lists, watches, watchdog restarts, 410 relists); empty on a standby. */
+  informerStats(): Record<string, InformerStats>;
   /** Stops reconciling, releases the Lease (a standby takes over at once), stops serving. */
   stop(): Promise<void>;
 }
@@ -54,23 +57,35 @@ export async function createOperator(config: OperatorConfig, hooks: OperatorHook
     onStoppedLeading: async () => {
       const ending = session;
       session = undefined;
-      await ending?.stop().catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'stopping the leader session failed'));
+      await ending
+        ?.stop()
+        .catch((err: unknown) =>
+          logger.error({ err: errorMessage(err) }, 'stopping the leader session failed'),
+        );
     },
   });
   const readiness = () => {
     if (!elector.isLeader()) return { ready: true, status: 'standby', reasons: [] };
     const reasons = session?.reasons ?? ['starting'];
-    return { ready: session?.ready === true, status: session?.ready === true ? 'ready' : 'not ready', reasons };
+    return {
+      ready: session?.ready === true,
+      status: session?.ready === true ? 'ready' : 'not ready',
+      reasons,
+    };
   };
   const health = new HealthServer(config.healthAddr, readiness);
   await health.start();
   elector.start();
-  logger.info({ health: health.url, cluster: config.cluster, lease: `${config.leaseNamespace}/${config.leaseName}` }, 'operator started');
+  logger.info(
+    { health: health.url, cluster: config.cluster, lease: `${config.leaseNamespace}/${config.leaseName}` },
+    'operator started',
+  );
   let stopping: Promise<void> | undefined;
   return {
     healthUrl: health.url,
     isLeader: () => elector.isLeader(),
     isReady: () => readiness().ready,
+    informerStats: () => session?.stats() ?? {},
     stop: () => {
       stopping ??= (async () => {
         await elector.stop();

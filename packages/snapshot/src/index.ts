@@ -60,6 +60,13 @@ export type {
 // hubpo.usage.v1.
 export { encodeUsageRecord, decodeUsageRecord } from './usage-record.js';
 export type { UsageRecord } from './usage-record.js';
+export {
+  USAGE_STREAM,
+  USAGE_SUBJECT_PREFIX,
+  USAGE_SUBJECTS,
+  usageSubject,
+  clusterOfUsageSubject,
+} from './usage-stream-layout.js';
 
 // Last-known-good file.
 export {

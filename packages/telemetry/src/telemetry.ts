@@ -95,6 +95,9 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       ? undefined
       : new BasicTracerProvider({
           resource,
+          sampler: new ParentBasedSampler({
+            root: new TraceIdRatioBasedSampler(options.traceSampleRatio ?? 1),
+          }),
           spanProcessors: [new BatchSpanProcessor(options.traceExporter)],
         });
   const meter = meterProvider?.getMeter(options.serviceName) ?? metrics.getMeterProvider().getMeter('noop');

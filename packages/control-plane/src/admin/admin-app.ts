@@ -26,6 +26,8 @@ export interface AdminDeps {
   readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
   /** The operators' cluster API (its own tokens), mounted at `/api/v1/clusters` before admin auth. */
   readonly clusterApi?: Router;
+  /** Usage records and summaries (`/api/v1/usage`, behind the admin token). */
+  readonly usage?: Router;
 }
 
 /**
@@ -67,6 +69,7 @@ export function createAdminApp(deps: AdminDeps): Express {
   app.get('/api/v1/config', async (_req, res) => {
     res.json(await deps.config());
   });
+  if (deps.usage !== undefined) app.use('/api/v1/usage', deps.usage);
   app.use('/api/v1', resourceRouter(deps.store));
 
   app.use((req, _res, next) => {

@@ -1,5 +1,6 @@
 import { API_VERSION, KINDS, KIND_NAMES } from '@hubpo/api';
 import type { KindName } from '@hubpo/api';
+import { usageOpenApiPaths, usageOpenApiSchemas } from '../usage/usage-openapi.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from './resource-routes.js';
 
 type Json = Record<string, unknown>;
@@ -73,7 +74,8 @@ export function buildOpenApiDocument(): Json {
     schemas[`${kind}List`] = listSchema(kind);
     Object.assign(paths, kindPaths(kind));
   }
-  Object.assign(paths, systemPaths());
+  Object.assign(paths, systemPaths(), usageOpenApiPaths());
+  Object.assign(schemas, usageOpenApiSchemas());
   return {
     openapi: '3.1.0',
     info: {

@@ -20,14 +20,21 @@ describe('cluster API settings from the environment', () => {
       HUBPO_DATAPLANE_KEY: dataplaneKey,
       HUBPO_CLUSTER_SILENCE_SECONDS: '90',
     });
-    expect(config).toMatchObject({ bootstrapToken: 'boot', secretKey, dataplaneKey, clusterSilenceMs: 90_000 });
+    expect(config).toMatchObject({
+      bootstrapToken: 'boot',
+      secretKey,
+      dataplaneKey,
+      clusterSilenceMs: 90_000,
+    });
   });
 
   it('requires HUBPO_SECRET_KEY with the bootstrap token and refuses malformed keys', () => {
     expect(() => configFromEnv({ HUBPO_ADMIN_TOKEN: 't', HUBPO_BOOTSTRAP_TOKEN: 'b' })).toThrow(
       /HUBPO_SECRET_KEY is required with HUBPO_BOOTSTRAP_TOKEN/,
     );
-    expect(() => configFromEnv({ HUBPO_ADMIN_TOKEN: 't', HUBPO_SECRET_KEY: 'c2hvcnQ=' })).toThrow(/HUBPO_SECRET_KEY/);
+    expect(() => configFromEnv({ HUBPO_ADMIN_TOKEN: 't', HUBPO_SECRET_KEY: 'c2hvcnQ=' })).toThrow(
+      /HUBPO_SECRET_KEY/,
+    );
     expect(() => configFromEnv({ HUBPO_ADMIN_TOKEN: 't', HUBPO_DATAPLANE_KEY: key().slice(4) })).toThrow(
       /HUBPO_DATAPLANE_KEY/,
     );

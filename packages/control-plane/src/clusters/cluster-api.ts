@@ -1,10 +1,9 @@
-import type pg from 'pg';
 import type { Router } from 'express';
 import type { Runner } from '@hubpo/core';
 import type { ControlPlaneConfig } from '../control-plane-config.js';
 import type { Logger } from '../logger.js';
 import type { CredentialSource } from '../pipeline/config-pipeline.js';
-import type { Db } from '../store/database.js';
+import type { DatabaseHandle } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { ClusterObjects } from './cluster-objects.js';
 import { ClusterRegistry } from './cluster-registry.js';
@@ -24,22 +23,20 @@ export interface ClusterApi {
   readonly credentials: CredentialSource | undefined;
 }
 
-export interface ClusterApiOptions {
-  readonly config: ControlPlaneConfig;
-  readonly db: Db;
-  readonly pool: pg.Pool;
-  readonly store: ResourceStore;
-  readonly logger: Logger;
-  /** Called when a cluster registers (its labels may move placements); the pipeline's trigger. */
-  readonly onClusterChanged: () => void;
-}
-
 /**
  * Builds the cluster API from the config (ADR 0006): enabled by `bootstrapToken`, which then
  * needs `secretKey`; `dataplaneKey` lets translated snapshots carry provider credentials.
+ * `onClusterChanged` runs when a cluster registers (its labels may move placements): the
+ * pipeline's trigger. The runners stop before the admin server, so long polls end at once.
  */
-export function createClusterApi(options: ClusterApiOptions): ClusterApi {
-  const { config, db, logger } = options;
+export function createClusterApi(
+  config: ControlPlaneConfig,
+  handle: DatabaseHandle,
+  store: ResourceStore,
+  logger: Logger,
+  onClusterChanged: () => void,
+): ClusterApi {
+  const { db, pool } = handle;
   const registry = new ClusterRegistry(db);
   if (config.bootstrapToken !== undefined && config.secretKey === undefined) {
     throw new Error('secretKey (HUBPO_SECRET_KEY) is required with bootstrapToken');
@@ -59,13 +56,13 @@ export function createClusterApi(options: ClusterApiOptions): ClusterApi {
   if (config.bootstrapToken === undefined || vault === undefined) {
     return { router: clusterRouter(undefined), runners: [], registry, credentials: vault };
   }
-  const feed = new StatusFeed({ db, pool: options.pool, logger });
+  const feed = new StatusFeed({ db, pool, logger });
   const router = clusterRouter({
     bootstrapToken: config.bootstrapToken,
     registry,
-    objects: new ClusterObjects(options.store, vault),
+    objects: new ClusterObjects(store, vault),
     feed,
-    onClusterChanged: options.onClusterChanged,
+    onClusterChanged,
   });
   return { router, runners: [feed], registry, credentials: vault };
 }

@@ -29,7 +29,12 @@ export function clusterAuth(registry: ClusterRegistry): RequestHandler {
       return;
     }
     if (cluster !== req.params['name']) {
-      next(new HubpoError('FORBIDDEN', `this token belongs to cluster "${cluster}"; a cluster may only touch its own objects`));
+      next(
+        new HubpoError(
+          'FORBIDDEN',
+          `this token belongs to cluster "${cluster}"; a cluster may only touch its own objects`,
+        ),
+      );
       return;
     }
     next();
@@ -45,7 +50,9 @@ function unauthenticated(res: Response, presented: string | undefined, what: str
   res.setHeader('WWW-Authenticate', 'Bearer realm="hubpo-clusters"');
   return new HubpoError(
     'UNAUTHENTICATED',
-    presented === undefined ? `send ${what} as "Authorization: Bearer <token>"` : 'the bearer token is not valid',
+    presented === undefined
+      ? `send ${what} as "Authorization: Bearer <token>"`
+      : 'the bearer token is not valid',
   );
 }
 

@@ -101,7 +101,8 @@ export class ClusterObjects {
         const { revision } = await this.#store.delete(key, { ifMatch: current.resourceVersion });
         return { deleted: true, revision };
       } catch (err) {
-        if (HubpoError.is(err, 'NOT_FOUND')) return { deleted: false, revision: await this.#store.currentRevision() };
+        if (HubpoError.is(err, 'NOT_FOUND'))
+          return { deleted: false, revision: await this.#store.currentRevision() };
         if (!HubpoError.is(err, 'PRECONDITION_FAILED') || attempt >= WRITE_ATTEMPTS) throw err;
       }
     }
@@ -134,7 +135,9 @@ export class ClusterObjects {
 function assertOwner(cluster: string, stored: StoredResource): void {
   if (stored.originCluster === cluster) return;
   const owner =
-    stored.originCluster === null ? 'was created through the admin API' : `belongs to cluster "${stored.originCluster}"`;
+    stored.originCluster === null
+      ? 'was created through the admin API'
+      : `belongs to cluster "${stored.originCluster}"`;
   throw new HubpoError(
     'CONFLICT',
     `${stored.kind} ${stored.namespace}/${stored.name} ${owner}; a cluster may only write its own objects`,
@@ -155,7 +158,10 @@ function splitBody(
   const metadata = isPlainObject(object['metadata']) ? object['metadata'] : {};
   const generation = metadata['generation'];
   if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 1) {
-    issues.push({ path: '/metadata/generation', message: 'the Kubernetes generation, a whole number from 1' });
+    issues.push({
+      path: '/metadata/generation',
+      message: 'the Kubernetes generation, a whole number from 1',
+    });
   }
   const credentials = parseCredentials(path.kind, object['spec'], secrets, issues);
   if (issues.length > 0) throw validationError(issues);
@@ -173,7 +179,11 @@ function parseCredentials(
 ): CredentialInput[] {
   if (secrets === undefined) return [];
   const list = isPlainObject(secrets) ? secrets['credentials'] : undefined;
-  if (!isPlainObject(secrets) || Object.keys(secrets).some((k) => k !== 'credentials') || (list !== undefined && !Array.isArray(list))) {
+  if (
+    !isPlainObject(secrets) ||
+    Object.keys(secrets).some((k) => k !== 'credentials') ||
+    (list !== undefined && !Array.isArray(list))
+  ) {
     issues.push({ path: '/secrets', message: 'must be { credentials: [{ target, value }] }' });
     return [];
   }

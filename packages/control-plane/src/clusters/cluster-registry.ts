@@ -50,9 +50,7 @@ export class ClusterRegistry {
       await trx
         .insertInto('clusters')
         .values({ name: registration.name, labels, state: 'active', last_seen: sql`now()` })
-        .onConflict((oc) =>
-          oc.column('name').doUpdateSet({ labels, state: 'active', last_seen: sql`now()` }),
-        )
+        .onConflict((oc) => oc.column('name').doUpdateSet({ labels, state: 'active', last_seen: sql`now()` }))
         .execute();
       const previous = await trx
         .selectFrom('cluster_operators')

@@ -37,7 +37,12 @@ export function clusterRouter(deps: ClusterRouterDeps | undefined): Router {
   const router = Router();
   if (deps === undefined) {
     const disabled: RequestHandler = (_req, _res, next) =>
-      next(new HubpoError('NOT_FOUND', 'the cluster API is disabled: the control plane has no HUBPO_BOOTSTRAP_TOKEN'));
+      next(
+        new HubpoError(
+          'NOT_FOUND',
+          'the cluster API is disabled: the control plane has no HUBPO_BOOTSTRAP_TOKEN',
+        ),
+      );
     router.post('/register', disabled);
     router.all('/:name/*rest', disabled);
     return router;
@@ -80,14 +85,19 @@ export function clusterRouter(deps: ClusterRouterDeps | undefined): Router {
 
 const validClusterName: RequestHandler = (req, _res, next) => {
   const name = String(req.params['name']);
-  next(DNS_LABEL.test(name) && name.length <= 63 ? undefined : new HubpoError('NOT_FOUND', `no cluster "${name}"`));
+  next(
+    DNS_LABEL.test(name) && name.length <= 63
+      ? undefined
+      : new HubpoError('NOT_FOUND', `no cluster "${name}"`),
+  );
 };
 
 /** 415 unless the body is JSON; at most 1 MiB; no body at all is left to the handler. */
 function jsonBody(): RequestHandler {
   const parse = express.json({ limit: MAX_BODY_BYTES, strict: false, type: () => true });
   return (req, res, next) => {
-    const empty = req.headers['transfer-encoding'] === undefined && Number(req.headers['content-length'] ?? 0) === 0;
+    const empty =
+      req.headers['transfer-encoding'] === undefined && Number(req.headers['content-length'] ?? 0) === 0;
     if (empty) {
       next();
       return;
@@ -121,7 +131,10 @@ function registrationOf(body: unknown): ClusterRegistration {
     const value = b[field];
     if (value === undefined || value === '') continue;
     if (typeof value !== 'string' || !LABEL_VALUE.test(value))
-      issues.push({ path: `/${field}`, message: 'a label value: letters, digits, "-", "_", ".", at most 63' });
+      issues.push({
+        path: `/${field}`,
+        message: 'a label value: letters, digits, "-", "_", ".", at most 63',
+      });
     else labels[field] = value;
   }
   if (issues.length > 0) throw validationError(issues);
@@ -132,7 +145,8 @@ function registrationOf(body: unknown): ClusterRegistration {
 function stringMap(value: unknown): Record<string, string> {
   if (!isPlainObject(value)) return {};
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) if (typeof v === 'string' && k.length <= 63) out[k] = v.slice(0, 253);
+  for (const [k, v] of Object.entries(value))
+    if (typeof v === 'string' && k.length <= 63) out[k] = v.slice(0, 253);
   return out;
 }
 
@@ -159,8 +173,13 @@ function cursorOf(value: unknown): number | undefined {
 
 function waitOf(value: unknown): number {
   if (value === undefined || value === '') return 0;
-  if (typeof value === 'string' && /^\d{1,6}$/.test(value)) return Math.min(Number(value), MAX_STATUS_WAIT_SECONDS);
-  throw new HubpoError('BAD_REQUEST', `wait must be a whole number of seconds (at most ${MAX_STATUS_WAIT_SECONDS})`, {
-    issues: [{ path: 'wait', message: 'whole seconds' }],
-  });
+  if (typeof value === 'string' && /^\d{1,6}$/.test(value))
+    return Math.min(Number(value), MAX_STATUS_WAIT_SECONDS);
+  throw new HubpoError(
+    'BAD_REQUEST',
+    `wait must be a whole number of seconds (at most ${MAX_STATUS_WAIT_SECONDS})`,
+    {
+      issues: [{ path: 'wait', message: 'whole seconds' }],
+    },
+  );
 }

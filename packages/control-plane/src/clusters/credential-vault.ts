@@ -51,7 +51,11 @@ export class CredentialVault implements CredentialSource {
   seal(key: ResourceKey, credentials: readonly CredentialInput[]): SealedCredential[] {
     return credentials.map((c) => {
       const context = aad(key, c.target);
-      return { target: c.target, sealed: this.#atRest.seal(c.value, context), digest: this.#atRest.digest(c.value, context) };
+      return {
+        target: c.target,
+        sealed: this.#atRest.seal(c.value, context),
+        digest: this.#atRest.digest(c.value, context),
+      };
     });
   }
 
@@ -83,8 +87,7 @@ export class CredentialVault implements CredentialSource {
       .where('namespace', '=', key.namespace)
       .where('name', '=', key.name)
       .where('resource_version', '!=', String(revision));
-    if (previousVersion !== undefined)
-      stale = stale.where('resource_version', '!=', String(previousVersion));
+    if (previousVersion !== undefined) stale = stale.where('resource_version', '!=', String(previousVersion));
     await stale.execute();
     if (credentials.length === 0) return;
     await t
@@ -106,10 +109,15 @@ export class CredentialVault implements CredentialSource {
   async load(resources: readonly StoredResource[]): Promise<LoadedCredentials> {
     const versions = new Map<string, StoredResource>();
     for (const r of resources) {
-      if (r.kind === 'AIModel' && r.originCluster !== null) versions.set(objectKey(r.kind, r.namespace, r.name), r);
+      if (r.kind === 'AIModel' && r.originCluster !== null)
+        versions.set(objectKey(r.kind, r.namespace, r.name), r);
     }
     if (versions.size === 0) return { credentials: new Map() };
-    const rows = await this.#db.selectFrom('resource_credentials').selectAll().where('kind', '=', 'AIModel').execute();
+    const rows = await this.#db
+      .selectFrom('resource_credentials')
+      .selectAll()
+      .where('kind', '=', 'AIModel')
+      .execute();
     const credentials = new Map<string, string>();
     const unavailable = new Map<string, string>();
     const resealed = new Map<string, string>();
@@ -117,19 +125,31 @@ export class CredentialVault implements CredentialSource {
       const key = objectKey('AIModel', row.namespace, row.name);
       if (versions.get(key)?.resourceVersion !== Number(row.resource_version)) continue;
       if (this.#dataplane === undefined) {
-        unavailable.set(key, 'the control plane holds the credential but cannot seal it for gateways: HUBPO_DATAPLANE_KEY is not set');
+        unavailable.set(
+          key,
+          'the control plane holds the credential but cannot seal it for gateways: HUBPO_DATAPLANE_KEY is not set',
+        );
         continue;
       }
-      const sealed = this.#reseal(row.sealed, { kind: 'AIModel', namespace: row.namespace, name: row.name }, row.target_index);
+      const sealed = this.#reseal(
+        row.sealed,
+        { kind: 'AIModel', namespace: row.namespace, name: row.name },
+        row.target_index,
+      );
       if (sealed === undefined) {
-        unavailable.set(key, 'the stored credential cannot be decrypted with HUBPO_SECRET_KEY (was the key changed?); the operator resends it when the Secret changes');
+        unavailable.set(
+          key,
+          'the stored credential cannot be decrypted with HUBPO_SECRET_KEY (was the key changed?); the operator resends it when the Secret changes',
+        );
         continue;
       }
       resealed.set(row.sealed, sealed);
       credentials.set(credentialKey(row.namespace, row.name, row.target_index), sealed);
     }
     this.#resealed = resealed;
-    return unavailable.size === 0 ? { credentials } : { credentials, explain: (result) => explain(result, unavailable) };
+    return unavailable.size === 0
+      ? { credentials }
+      : { credentials, explain: (result) => explain(result, unavailable) };
   }
 
   #reseal(sealed: string, key: ResourceKey, target: number): string | undefined {

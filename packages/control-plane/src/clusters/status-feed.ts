@@ -77,7 +77,12 @@ export class StatusFeed implements Runner {
    * Statuses of the cluster's objects changed after `after` (every object when undefined). With
    * nothing to return, waits up to `waitMs` for a change; an aborted `signal` ends the wait.
    */
-  async read(cluster: string, after: number | undefined, waitMs: number, signal: AbortSignal): Promise<StatusPage> {
+  async read(
+    cluster: string,
+    after: number | undefined,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<StatusPage> {
     const deadline = Date.now() + waitMs;
     for (;;) {
       // Subscribe before reading, so a change committed during the read still wakes us.
@@ -99,7 +104,12 @@ export class StatusFeed implements Runner {
       .select(['kind', 'namespace', 'name', 'generation', 'status', 'status_version'])
       .where('origin_cluster', '=', cluster);
     if (after !== undefined) select = select.where('status_version', '>', String(after));
-    const rows = await select.orderBy('status_version').orderBy('kind').orderBy('namespace').orderBy('name').execute();
+    const rows = await select
+      .orderBy('status_version')
+      .orderBy('kind')
+      .orderBy('namespace')
+      .orderBy('name')
+      .execute();
     let cursor = after ?? 0;
     for (const r of rows) cursor = Math.max(cursor, Number(r.status_version));
     return {
@@ -172,7 +182,10 @@ export class StatusFeed implements Runner {
     if (client !== undefined) this.#release(client, err);
     if (this.#stopped || this.#reconnect !== undefined) return;
     this.#retryMs = Math.min(Math.max(this.#retryMs * 2, 250), 10_000);
-    this.#logger.warn({ err: errorMessage(err), retryMs: this.#retryMs }, 'status notifications lost; polling until reconnected');
+    this.#logger.warn(
+      { err: errorMessage(err), retryMs: this.#retryMs },
+      'status notifications lost; polling until reconnected',
+    );
     this.#reconnect = setTimeout(() => {
       this.#reconnect = undefined;
       void this.#listen();

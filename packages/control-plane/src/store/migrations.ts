@@ -3,6 +3,7 @@ import { Migrator } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely';
 import { HubpoError } from '@hubpo/core';
 import type { Db } from './database.js';
+import { usageRecordsMigration } from '../usage/usage-migration.js';
 
 /*
  * Schema migrations, applied in order at start. kysely's Migrator runs them in one transaction on
@@ -147,6 +148,7 @@ const clusterApi: Migration = {
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_cluster_api': clusterApi,
+  '0003_usage_records': usageRecordsMigration,
 });
 
 const provider: MigrationProvider = {

@@ -104,7 +104,7 @@ describe('config pipeline', () => {
     const first = (await harness.api('GET', '/api/v1/namespaces/shop/routes/orders')).body;
     const revision = (await harness.api('GET', '/api/v1/config')).body.revision;
     expect(first.metadata.resourceVersion).toBe(String(revision));
-    const accepted = conditionOf(first, 'Accepted') as { lastTransitionTime: string };
+    const accepted = conditionOf(first, 'Accepted') as unknown as { lastTransitionTime: string };
 
     await new Promise((resolve) => setTimeout(resolve, 20));
     await harness.api('PATCH', '/api/v1/namespaces/shop/routes/orders', {

@@ -107,7 +107,7 @@ describe('gRPC ConfigDiscovery', () => {
     expect(held.hash).toBe(first.snapshotHash);
 
     const acked = await eventually(async () => {
-      const row = (await gatewayRow('gw-1')) as { appliedRevision: number; lastAck: unknown };
+      const row = (await gatewayRow('gw-1')) as unknown as { appliedRevision: number; lastAck: unknown };
       return row.appliedRevision === first.revision && row.lastAck !== null ? row : undefined;
     });
     expect(acked).toMatchObject({
@@ -176,7 +176,7 @@ describe('gRPC ConfigDiscovery', () => {
       }),
     );
     const row = await eventually(async () => {
-      const g = (await gatewayRow('gw-1')) as { lastNack: { revision: number } | null };
+      const g = (await gatewayRow('gw-1')) as unknown as { lastNack: { revision: number } | null };
       return g.lastNack !== null ? g : undefined;
     });
     expect(row).toMatchObject({
@@ -228,7 +228,8 @@ describe('gRPC ConfigDiscovery', () => {
     await gatewayRow('gw-1');
     gw1.close();
     await eventually(
-      async () => ((await gatewayRow('gw-1')) as { connected: boolean }).connected === false || undefined,
+      async () =>
+        ((await gatewayRow('gw-1')) as unknown as { connected: boolean }).connected === false || undefined,
     );
 
     const gw2 = new TestGateway(h.cp.grpcAddress);
@@ -239,7 +240,7 @@ describe('gRPC ConfigDiscovery', () => {
     gw2.ack(resumed);
     gw2.send(heartbeatDiscoveryRequest(held, Date.now()));
     await eventually(
-      async () => ((await gatewayRow('gw-1')) as { connected: boolean }).connected || undefined,
+      async () => ((await gatewayRow('gw-1')) as unknown as { connected: boolean }).connected || undefined,
     );
   });
 

@@ -39,7 +39,11 @@ describe('store', () => {
       ]);
       await Promise.all(replicas.map((r) => r.stop()));
       const migrations = await first.query<{ name: string }>('select name from hubpo_migration');
-      expect(migrations.map((m) => m.name)).toEqual(['0001_initial', '0002_cluster_api']);
+      expect(migrations.map((m) => m.name)).toEqual([
+        '0001_initial',
+        '0002_cluster_api',
+        '0003_usage_records',
+      ]);
       expect(logs.lines.some((l) => l['msg'] === 'database migrated')).toBe(false);
     } finally {
       await first.stop();

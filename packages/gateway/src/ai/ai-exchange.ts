@@ -41,6 +41,7 @@ import type { AIModelRuntime } from './ai-model-runtime.js';
 import { aiResponseHeaders } from './ai-response-headers.js';
 import type { AIRouter } from './ai-router.js';
 import type { AITarget } from './ai-target.js';
+import { usageRecordId } from './usage-record-id.js';
 import { AttemptTimeout, FailureAction, classifyAttemptFailure } from './attempt-failure.js';
 import type { AttemptFailure } from './attempt-failure.js';
 import { buildUsageRecord } from './build-usage-record.js';
@@ -145,6 +146,14 @@ export class AIExchange {
   start(): void {
     (this.#res as TrackedResponse)[kExchange] = this;
     this.#res.on('close', onResponseClose);
+    try {
+      this.#dispatch();
+    } catch (err) {
+      this.#crashed(err);
+    }
+  }
+
+  #dispatch(): void {
     const resolved = resolveEndpoint(this.#path);
     this.#format = formatOf(resolved?.endpoint ?? null, this.#ctx.req.headers['anthropic-version']);
     if (resolved === null) {
@@ -249,9 +258,13 @@ export class AIExchange {
     const model = router.models.get(name);
     if (model === undefined || !router.mayUse(this.#rule.models, null, name)) {
       this.#fail(
-        new HubpoError('MODEL_NOT_FOUND', `The model \`${name}\` does not exist or you do not have access to it.`, {
-          issues: [{ path: '/model', message: 'unknown model' }],
-        }),
+        new HubpoError(
+          'MODEL_NOT_FOUND',
+          `The model \`${name}\` does not exist or you do not have access to it.`,
+          {
+            issues: [{ path: '/model', message: 'unknown model' }],
+          },
+        ),
       );
       return null;
     }
@@ -279,9 +292,13 @@ export class AIExchange {
     if (limit !== null && req.maxTokens !== undefined && req.maxTokens > limit) {
       if (model.policy === 'reject') {
         this.#fail(
-          new HubpoError('BAD_REQUEST', `max_tokens ${req.maxTokens} exceeds this model's limit of ${limit}`, {
-            issues: [{ path: '/max_tokens', message: `must be <= ${limit}` }],
-          }),
+          new HubpoError(
+            'BAD_REQUEST',
+            `max_tokens ${req.maxTokens} exceeds this model's limit of ${limit}`,
+            {
+              issues: [{ path: '/max_tokens', message: `must be <= ${limit}` }],
+            },
+          ),
         );
         return null;
       }
@@ -426,7 +443,11 @@ export class AIExchange {
     }
   }
 
-  async #embeddingsAttempt(model: AIModelRuntime, target: AITarget, req: EmbeddingsRequest): Promise<Outcome> {
+  async #embeddingsAttempt(
+    model: AIModelRuntime,
+    target: AITarget,
+    req: EmbeddingsRequest,
+  ): Promise<Outcome> {
     const startedAt = this.#beginAttempt(model, target, false);
     try {
       let result: EmbeddingsResponse;
@@ -604,7 +625,8 @@ export class AIExchange {
   #send(target: AITarget, spec: HttpRequestSpec): Promise<Dispatcher.ResponseData> {
     const { origin, path } = splitUrl(spec.url);
     const pool = target.pools.get(origin);
-    if (pool === undefined) throw new HubpoError('INTERNAL', 'the adapter built a URL outside its compiled origins');
+    if (pool === undefined)
+      throw new HubpoError('INTERNAL', 'the adapter built a URL outside its compiled origins');
     return pool.dispatcher.request({
       path,
       method: spec.method,
@@ -689,7 +711,8 @@ export class AIExchange {
     if (this.#committed) return this.#end(this.#status);
     const rendered = renderAIError(this.#format, error, this.#ctx.requestId);
     const headers = this.#headers(JSON_TYPE, this.#target, false);
-    for (const [name, value] of Object.entries(rendered.headers)) if (name !== 'content-type') headers.push(name, value);
+    for (const [name, value] of Object.entries(rendered.headers))
+      if (name !== 'content-type') headers.push(name, value);
     if (extra !== null) for (const value of extra) headers.push(value);
     headers.push('content-length', String(Buffer.byteLength(rendered.body)));
     // Unread request bytes would be drained for nothing (a rejected upload): close instead.
@@ -791,7 +814,7 @@ export class AIExchange {
   #end(status: number): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#clearAttemptTimers();
+    this.#endAttempt();
     this.#status = status;
     const router = this.#router;
     const now = router.clock();
@@ -803,7 +826,7 @@ export class AIExchange {
       try {
         router.ai.usageSink.record(
           buildUsageRecord({
-            requestId: this.#ctx.requestId,
+            requestId: usageRecordId(this.#ctx.requestId),
             startedAtUnixMs: this.#startedAtUnixMs,
             finishedAtUnixMs: this.#startedAtUnixMs + Math.round(latencyMs),
             consumer: this.#ctx.consumer === null ? null : this.#ctx.consumer.id,
@@ -815,7 +838,7 @@ export class AIExchange {
             latencyMs,
             timeToFirstTokenMs: ttftMs,
             statusCode: status,
-            errorCode: error === null ? (this.#aborted ? 'HUBPO_ERR_CLIENT_CLOSED' : null) : error.code,
+            errorCode: error === null ? null : error.code,
             stream: this.#stream,
             aborted: this.#aborted,
           }),
@@ -829,7 +852,12 @@ export class AIExchange {
     this.#ctx.aiFinished(status);
   }
 
-  #recordMetrics(target: AITarget | null, latencyMs: number, ttftMs: number | null, error: HubpoError | null): void {
+  #recordMetrics(
+    target: AITarget | null,
+    latencyMs: number,
+    ttftMs: number | null,
+    error: HubpoError | null,
+  ): void {
     const metrics = this.#router.ai.metrics;
     if (metrics === null || target === null) return;
     const usage = this.#usage;
@@ -841,7 +869,7 @@ export class AIExchange {
       durationS: latencyMs / 1000,
       timeToFirstTokenS: this.#stream && ttftMs !== null ? ttftMs / 1000 : -1,
       costUsd: usage === null || cost === null ? 0 : cost.priced ? cost.costMicroUsd / 1e6 : -1,
-      errorCode: error === null ? (this.#aborted ? 'HUBPO_ERR_CLIENT_CLOSED' : null) : error.code,
+      errorCode: error === null ? (this.#aborted ? 'client_closed' : null) : error.code,
     });
   }
 
@@ -893,7 +921,8 @@ export class AIExchange {
       span.setAttribute('gen_ai.usage.input_tokens', usage.inputTokens);
       span.setAttribute('gen_ai.usage.output_tokens', usage.outputTokens);
     }
-    if (this.#cost !== null && this.#cost.priced) span.setAttribute('hubpo.cost_usd', this.#cost.costMicroUsd / 1e6);
+    if (this.#cost !== null && this.#cost.priced)
+      span.setAttribute('hubpo.cost_usd', this.#cost.costMicroUsd / 1e6);
     span.setAttribute('http.response.status_code', status);
     if (this.#aborted) span.setAttribute('hubpo.aborted', true);
     if (error !== null) {

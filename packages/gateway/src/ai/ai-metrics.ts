@@ -24,7 +24,13 @@ export class TargetMetricAttributes {
   readonly output: Attributes;
   readonly #errors = new Map<string, Attributes>();
 
-  constructor(operation: GenAIOperation, provider: string, model: string, providerModel: string, target: string) {
+  constructor(
+    operation: GenAIOperation,
+    provider: string,
+    model: string,
+    providerModel: string,
+    target: string,
+  ) {
     this.base = Object.freeze({
       'gen_ai.operation.name': operation,
       'gen_ai.provider.name': provider,
@@ -58,7 +64,7 @@ export interface AIMetricSample {
   readonly timeToFirstTokenS: number;
   /** USD, or -1 when the target is unpriced. */
   readonly costUsd: number;
-  /** Stable error code, or null on success. */
+  /** `error.type`: the stable HUBPO_ERR_* code, `client_closed`, or null on success. */
   readonly errorCode: string | null;
 }
 

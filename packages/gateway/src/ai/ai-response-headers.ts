@@ -61,7 +61,8 @@ export function aiResponseHeaders(
     if (input.usage.estimated) headers.push(AIHeaders.tokensEstimated, 'true');
   }
   if (input.unpriced) headers.push(AIHeaders.costUnpriced, 'true');
-  else if (input.cost !== null && input.cost.priced) headers.push(AIHeaders.costUsd, formatUsd(input.cost.costMicroUsd));
+  else if (input.cost !== null && input.cost.priced)
+    headers.push(AIHeaders.costUsd, formatUsd(input.cost.costMicroUsd));
   if (input.warnings.length > 0) headers.push(AIHeaders.warnings, input.warnings.join(', '));
   if (extra !== null) for (let i = 0; i < extra.length; i++) headers.push(extra[i]!);
   if (modifier === null) return headers;

@@ -71,10 +71,7 @@ export class AITarget implements AITargetSpec {
 
   /** Whether this target can serve `/v1/embeddings`. */
   get embeddings(): boolean {
-    return (
-      this.capabilities.embeddings &&
-      (this.local || this.adapter.buildEmbeddingsRequest !== undefined)
-    );
+    return this.capabilities.embeddings && (this.local || this.adapter.buildEmbeddingsRequest !== undefined);
   }
 
   /** Metric attribute sets of an operation on this target (built on first use). */

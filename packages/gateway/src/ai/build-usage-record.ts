@@ -46,7 +46,8 @@ export function buildUsageRecord(facts: UsageFacts): UsageRecord {
     outputTokens: usage === null ? 0 : uint32(usage.outputTokens),
     estimated: usage !== null && usage.estimated,
     costMicros: facts.cost === null || !facts.cost.priced ? 0 : Math.round(facts.cost.costMicroUsd),
-    currency: 'USD',
+    // An empty currency marks a call whose target has no price (never silently $0).
+    currency: facts.cost !== null && !facts.cost.priced ? '' : 'USD',
     latencyMs: uint32(facts.latencyMs),
     timeToFirstTokenMs: facts.timeToFirstTokenMs === null ? 0 : uint32(facts.timeToFirstTokenMs),
     statusCode: facts.statusCode,

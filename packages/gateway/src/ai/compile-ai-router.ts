@@ -1,5 +1,11 @@
 import { adapters, isProviderId, mergeCapabilities } from '@hubpo/ai-providers';
-import type { ChatRequest, Credentials, EmbeddingsRequest, ProviderAdapter, TargetConfig } from '@hubpo/ai-providers';
+import type {
+  ChatRequest,
+  Credentials,
+  EmbeddingsRequest,
+  ProviderAdapter,
+  TargetConfig,
+} from '@hubpo/ai-providers';
 import { errorMessage } from '@hubpo/core';
 import type { AIModelConfig, AITargetConfig, ConsumerConfig } from '@hubpo/snapshot';
 import type { RuntimeState, StateDraft } from '../runtime/runtime-state.js';
@@ -184,7 +190,8 @@ class TargetCompiler {
       const { origin } = splitUrl(url);
       if (!origin.startsWith('http://') && !origin.startsWith('https://'))
         throw new Error(`"${origin}" is not an http(s) origin`);
-      if (!pools.has(origin)) pools.set(origin, this.#state.pool(this.#draft, origin, this.#state.ai.connectMs));
+      if (!pools.has(origin))
+        pools.set(origin, this.#state.pool(this.#draft, origin, this.#state.ai.connectMs));
     }
     return pools;
   }
@@ -198,9 +205,13 @@ function targetConfig(model: AIModelConfig, target: AITargetConfig, providerId: 
   if (target.provider === 'vertex-ai') {
     // The snapshot has no `project` field yet: Vertex targets name it in the endpoint,
     // `https://<host>/v1/projects/<project>/locations/<location>` (see docs/guides/ai-gateway.md).
-    const match = /^(https?:\/\/[^/]+)\/v1\/projects\/([^/]+)(?:\/locations\/([^/]+))?\/?$/.exec(endpoint ?? '');
+    const match = /^(https?:\/\/[^/]+)\/v1\/projects\/([^/]+)(?:\/locations\/([^/]+))?\/?$/.exec(
+      endpoint ?? '',
+    );
     if (match === null)
-      throw new Error('vertex-ai targets need endpoint https://<host>/v1/projects/<project>[/locations/<location>]');
+      throw new Error(
+        'vertex-ai targets need endpoint https://<host>/v1/projects/<project>[/locations/<location>]',
+      );
     endpoint = match[1]!;
     project = decodeURIComponent(match[2]!);
     if (match[3] !== undefined) region ??= decodeURIComponent(match[3]);

@@ -41,7 +41,9 @@ export class ApiKeyAuth {
   constructor(config: ApiKeyAuthConfig) {
     this.header = config.header;
     this.optional = config.optional;
-    this.credentialHeaders = Object.freeze(config.header === null ? ['authorization', 'x-api-key'] : [config.header]);
+    this.credentialHeaders = Object.freeze(
+      config.header === null ? ['authorization', 'x-api-key'] : [config.header],
+    );
     const scheme =
       config.header === null || config.header === 'authorization'
         ? 'Bearer realm="hubpo"'

@@ -27,7 +27,9 @@ const raw = (...pairs: string[]): Buffer[] => pairs.map((p) => Buffer.from(p, 'l
 describe('buildUpstreamHeaders', () => {
   it('never forwards the gateway credential of key auth', () => {
     const headers = { authorization: 'Bearer gw-key', 'x-api-key': 'gw-key', accept: 'text/plain' };
-    const out = asObject(buildUpstreamHeaders(headers, ctx({ hiddenHeaders: ['authorization', 'x-api-key'] })));
+    const out = asObject(
+      buildUpstreamHeaders(headers, ctx({ hiddenHeaders: ['authorization', 'x-api-key'] })),
+    );
     expect(out['authorization']).toBeUndefined();
     expect(out['x-api-key']).toBeUndefined();
     expect(out['accept']).toBe('text/plain');

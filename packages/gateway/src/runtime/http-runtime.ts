@@ -62,10 +62,14 @@ export class HttpRuntime implements Runtime, ExchangeHost {
 
   exchangeStarted(): void {
     this.#inflight++;
+    const metrics = this.state.metrics;
+    if (metrics !== null) metrics.active++;
   }
 
   exchangeEnded(): void {
     this.#inflight--;
+    const metrics = this.state.metrics;
+    if (metrics !== null) metrics.active--;
     if (this.#inflight === 0 && this.#retired) this.#release();
   }
 

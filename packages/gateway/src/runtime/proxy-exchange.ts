@@ -502,7 +502,7 @@ export class ProxyExchange
       const ruleMetrics =
         this.rule === null ? (unmatchedMetrics ??= new RuleMetrics('', '')) : this.rule.metrics;
       const seconds = (state.clock() - this.#startedAt) / 1000;
-      metrics.requestDuration.record(seconds, ruleMetrics.byStatusClass[RuntimeMetrics.statusClass(status)]);
+      metrics.recordDuration(seconds, ruleMetrics.byStatusClass[RuntimeMetrics.statusClass(status)]!);
     }
     this.#host.exchangeEnded();
   }

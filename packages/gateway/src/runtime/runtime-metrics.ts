@@ -33,12 +33,24 @@ export class RuleMetrics {
   }
 }
 
+/** Requests in progress (a gauge); not in `MetricNames` yet. */
+export const ACTIVE_REQUESTS_METRIC = 'hubpo.gateway.requests.active';
+
+/** Durations buffered before they are handed to the histogram. */
+const BATCH = 1024;
+
 /**
  * The runtime's instruments, created once per `RuntimeState`. Absent (null on the state) when
  * no telemetry is given or its metrics are off, and every recording site checks for null first,
  * so a gateway without metrics pays one comparison per request.
+ *
  * Request count and duration are one histogram (`http.server.request.duration`, seconds, by
- * route, rule and status class): its `_count` is the request count.
+ * route, rule and status class): its `_count` is the request count. Durations are buffered and
+ * handed to the histogram in batches: the SDK hashes the attribute set on every `record`, which
+ * measured about 6 µs per request interleaved with proxying (12% of the gateway's throughput)
+ * and about 1 µs in a tight loop (ADR 0005). A batch is flushed when full and before every
+ * collection (from the callback of the active-requests gauge, which the SDK runs before it
+ * reads the synchronous instruments), so exports never miss buffered requests.
  */
 export class RuntimeMetrics {
   readonly requestDuration: Histogram;
@@ -47,6 +59,11 @@ export class RuntimeMetrics {
   readonly backendEjections: Counter;
   readonly authRejected: Counter;
   readonly rateLimited: Counter;
+  /** Requests in progress on every runtime of the state. */
+  active = 0;
+  readonly #durations = new Float64Array(BATCH);
+  readonly #attributes: (Attributes | undefined)[] = new Array<Attributes | undefined>(BATCH);
+  #buffered = 0;
 
   constructor(telemetry: Telemetry) {
     const meter = telemetry.meter;
@@ -69,12 +86,35 @@ export class RuntimeMetrics {
     this.rateLimited = meter.createCounter(MetricNames.rateLimited, {
       description: 'Requests rejected by a rate limit.',
     });
+    meter
+      .createObservableGauge(ACTIVE_REQUESTS_METRIC, { description: 'Requests in progress in the gateway.' })
+      .addCallback((result) => {
+        this.flush();
+        result.observe(this.active);
+      });
   }
 
-  /** Status class index of an HTTP status (0 for the 499 "client went away" pseudo-status is 4). */
+  /** Status class index of an HTTP status (the 499 "client went away" pseudo-status is 4). */
   static statusClass(status: number): number {
     const c = (status / 100) | 0;
     return c >= 1 && c <= 5 ? c : 0;
+  }
+
+  /** Buffers one request duration (seconds) with its attribute set. */
+  recordDuration(seconds: number, attributes: Attributes): void {
+    const n = this.#buffered;
+    this.#durations[n] = seconds;
+    this.#attributes[n] = attributes;
+    this.#buffered = n + 1;
+    if (n + 1 === BATCH) this.flush();
+  }
+
+  /** Hands every buffered duration to the histogram. */
+  flush(): void {
+    const n = this.#buffered;
+    this.#buffered = 0;
+    const histogram = this.requestDuration;
+    for (let i = 0; i < n; i++) histogram.record(this.#durations[i]!, this.#attributes[i]);
   }
 
   recordEjection(backendId: string): void {

@@ -1,9 +1,47 @@
-import { Pool } from 'undici';
+import { Pool, buildConnector } from 'undici';
 
 export interface UpstreamPoolOptions {
   readonly connectMs: number;
   /** Idle keep-alive connections are closed after this (undici also honours the upstream's hint). */
   readonly keepAliveMs: number;
+}
+
+/**
+ * undici runs its connect timeout on timers of about 1 s resolution; connect timeouts up to
+ * this long get a precise timer instead.
+ */
+const PRECISE_CONNECT_TIMEOUT_MS = 2000;
+
+/** A connector whose timeout is a plain timer (one per connection attempt, not per request). */
+function preciseConnector(connectMs: number): buildConnector.connector {
+  // timeout 0: no undici connect timer; ours below replaces it.
+  const connect = buildConnector({ timeout: 0 });
+  return (options, callback) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined = undefined;
+    // undici's connector returns the socket (its typings say void): kept to destroy on timeout.
+    const socket: unknown = connect(options, (...args) => {
+      if (settled) {
+        if (args[1] !== null) args[1].destroy();
+        return;
+      }
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      callback(...args);
+    });
+    if (settled) return;
+    timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      (socket as { destroy?: () => void } | undefined)?.destroy?.();
+      callback(
+        Object.assign(new Error(`connect timeout after ${connectMs} ms`), {
+          code: 'UND_ERR_CONNECT_TIMEOUT',
+        }),
+        null,
+      );
+    }, connectMs);
+  };
 }
 
 /**
@@ -17,7 +55,6 @@ export class UpstreamPool {
   readonly dispatcher: Pool;
   #refs = 0;
   #dropped = false;
-
   readonly #onClosed: (pool: UpstreamPool) => void;
 
   constructor(
@@ -32,7 +69,10 @@ export class UpstreamPool {
       connections: null,
       pipelining: 1,
       keepAliveTimeout: options.keepAliveMs,
-      connect: { timeout: options.connectMs },
+      connect:
+        options.connectMs <= PRECISE_CONNECT_TIMEOUT_MS
+          ? preciseConnector(options.connectMs)
+          : { timeout: options.connectMs },
       // Per-request timeouts come with each dispatch.
       headersTimeout: 0,
       bodyTimeout: 0,

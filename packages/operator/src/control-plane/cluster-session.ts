@@ -52,19 +52,18 @@ export class ClusterSession {
     await this.#heartbeat;
   }
 
-  get signal(): AbortSignal {
-    return this.#stop.signal;
-  }
-
-  /** Runs a call with the cluster token; on 401 registers again and retries once. */
-  async call<T>(fn: (token: string, cluster: string) => Promise<T>): Promise<T> {
+  /**
+   * Runs a call with the cluster token and the session's signal (stopping the session aborts
+   * calls in flight); on 401 registers again and retries once.
+   */
+  async call<T>(fn: (token: string, cluster: string, signal: AbortSignal) => Promise<T>): Promise<T> {
     const token = this.#token ?? (await this.#register());
     try {
-      return await fn(token, this.cluster);
+      return await fn(token, this.cluster, this.#stop.signal);
     } catch (err) {
       if (!(err instanceof ControlPlaneError) || err.status !== 401) throw err;
       if (this.#token === token) this.#token = undefined;
-      return fn(await this.#register(), this.cluster);
+      return fn(await this.#register(), this.cluster, this.#stop.signal);
     }
   }
 
@@ -81,12 +80,16 @@ export class ClusterSession {
       try {
         const { token } = await this.#o.client.register(this.#o.bootstrapToken, this.#o.registration);
         this.#token = token;
-        this.#o.logger.info({ cluster: this.cluster }, 'registered with the control plane');
+        this.#o.logger.info('registered with the control plane');
         return token;
       } catch (err) {
         const wait = backoff.next();
         this.#o.logger.warn(
-          { err: errorMessage(err), status: err instanceof ControlPlaneError ? err.status : undefined, retryMs: wait },
+          {
+            err: errorMessage(err),
+            status: err instanceof ControlPlaneError ? err.status : undefined,
+            retryMs: wait,
+          },
           'registration with the control plane failed; retrying',
         );
         await sleep(wait, this.#stop.signal);
@@ -99,7 +102,9 @@ export class ClusterSession {
       await sleep(this.#o.heartbeatMs, this.#stop.signal);
       if (this.#stop.signal.aborted) break;
       try {
-        await this.call((token, cluster) => this.#o.client.heartbeat(token, cluster, this.#o.registration.operator));
+        await this.call((token, cluster) =>
+          this.#o.client.heartbeat(token, cluster, this.#o.registration.operator),
+        );
       } catch (err) {
         this.#o.logger.warn({ err: errorMessage(err) }, 'heartbeat to the control plane failed');
       }

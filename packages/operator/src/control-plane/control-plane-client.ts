@@ -16,7 +16,13 @@ export class ControlPlaneError extends Error {
   readonly code: string;
   readonly issues: readonly FieldIssue[];
 
-  constructor(status: number, message: string, code = '', issues: readonly FieldIssue[] = [], options?: { cause?: unknown }) {
+  constructor(
+    status: number,
+    message: string,
+    code = '',
+    issues: readonly FieldIssue[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'ControlPlaneError';
     this.status = status;
@@ -75,22 +81,54 @@ export class ControlPlaneClient {
     return this.#call('POST', '/register', bootstrapToken, request);
   }
 
-  async heartbeat(token: string, cluster: string, operator: Readonly<Record<string, string>>): Promise<void> {
-    await this.#call('POST', `/${cluster}/heartbeat`, token, { operator });
+  async heartbeat(
+    token: string,
+    cluster: string,
+    operator: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.#call('POST', `/${cluster}/heartbeat`, token, { operator }, signal);
   }
 
-  putObject(token: string, cluster: string, path: ObjectPath, body: unknown): Promise<PutResult> {
-    return this.#call('PUT', objectUrl(cluster, path), token, body);
+  putObject(
+    token: string,
+    cluster: string,
+    path: ObjectPath,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<PutResult> {
+    return this.#call('PUT', objectUrl(cluster, path), token, body, signal);
   }
 
-  deleteObject(token: string, cluster: string, path: ObjectPath): Promise<DeleteResult> {
-    return this.#call('DELETE', objectUrl(cluster, path), token);
+  deleteObject(
+    token: string,
+    cluster: string,
+    path: ObjectPath,
+    signal?: AbortSignal,
+  ): Promise<DeleteResult> {
+    return this.#call('DELETE', objectUrl(cluster, path), token, undefined, signal);
   }
 
   /** Long poll: answers at once when something changed after `after`, else within `waitSeconds`. */
-  statuses(token: string, cluster: string, after: string | undefined, waitSeconds: number, signal: AbortSignal): Promise<StatusPage> {
-    const query = new URLSearchParams({ wait: String(waitSeconds), ...(after === undefined ? {} : { after }) });
-    return this.#call('GET', `/${cluster}/statuses?${query.toString()}`, token, undefined, signal, (waitSeconds + 15) * 1000);
+  statuses(
+    token: string,
+    cluster: string,
+    after: string | undefined,
+    waitSeconds: number,
+    signal: AbortSignal,
+  ): Promise<StatusPage> {
+    const query = new URLSearchParams({
+      wait: String(waitSeconds),
+      ...(after === undefined ? {} : { after }),
+    });
+    return this.#call(
+      'GET',
+      `/${cluster}/statuses?${query.toString()}`,
+      token,
+      undefined,
+      signal,
+      (waitSeconds + 15) * 1000,
+    );
   }
 
   async #call<T>(
@@ -115,7 +153,13 @@ export class ControlPlaneClient {
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
       });
     } catch (err) {
-      throw new ControlPlaneError(0, `control plane unreachable: ${err instanceof Error ? err.message : String(err)}`, '', [], { cause: err });
+      throw new ControlPlaneError(
+        0,
+        `control plane unreachable: ${err instanceof Error ? err.message : String(err)}`,
+        '',
+        [],
+        { cause: err },
+      );
     }
     const text = await res.text().catch(() => '');
     const parsed = parseJson(text);

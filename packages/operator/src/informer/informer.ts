@@ -107,7 +107,10 @@ export class Informer {
 
   async #run(namespace: string | undefined): Promise<void> {
     const backoff = new Backoff(this.#o.backoffInitialMs, this.#o.backoffMaxMs);
-    const log = this.#o.logger.child({ resource: this.#o.resource.plural, ...(namespace === undefined ? {} : { namespace }) });
+    const log = this.#o.logger.child({
+      resource: this.#o.resource.plural,
+      ...(namespace === undefined ? {} : { namespace }),
+    });
     let resourceVersion: string | undefined;
     while (!this.#stop.signal.aborted) {
       try {
@@ -142,7 +145,10 @@ export class Informer {
           continue;
         }
         const wait = backoff.next();
-        log.warn({ err: errorMessage(err), status: KubeApiError.is(err) ? err.status : undefined, retryMs: wait }, 'list/watch failed; retrying');
+        log.warn(
+          { err: errorMessage(err), status: KubeApiError.is(err) ? err.status : undefined, retryMs: wait },
+          'list/watch failed; retrying',
+        );
         await sleep(wait, this.#stop.signal);
       }
     }
@@ -160,28 +166,36 @@ export class Informer {
       let failure: KubeApiError | undefined;
       const timeoutSeconds = Math.round(this.#o.watchTimeoutSeconds * (1 + Math.random()));
       this.stats.watches += 1;
-      const stream = this.#o.client.watch(this.#o.resource, namespace, { resourceVersion, timeoutSeconds }, (event) => {
-        last = Date.now();
-        events += 1;
-        if (event.type === 'BOOKMARK') {
-          if (event.resourceVersion !== '') setVersion(event.resourceVersion);
-        } else if (event.type === 'ERROR') {
-          if (event.error.status === 410) outcome = 'expired';
-          else failure = event.error;
-          stream.abort();
-        } else {
-          this.#apply(event.type, event.object);
-          const rv = event.object.metadata.resourceVersion;
-          if (rv !== undefined) setVersion(rv);
-        }
-      });
+      const stream = this.#o.client.watch(
+        this.#o.resource,
+        namespace,
+        { resourceVersion, timeoutSeconds },
+        (event) => {
+          last = Date.now();
+          events += 1;
+          if (event.type === 'BOOKMARK') {
+            if (event.resourceVersion !== '') setVersion(event.resourceVersion);
+          } else if (event.type === 'ERROR') {
+            if (event.error.status === 410) outcome = 'expired';
+            else failure = event.error;
+            stream.abort();
+          } else {
+            this.#apply(event.type, event.object);
+            const rv = event.object.metadata.resourceVersion;
+            if (rv !== undefined) setVersion(rv);
+          }
+        },
+      );
       this.#streams.add(stream);
-      const watchdog = setInterval(() => {
-        if (Date.now() - last > this.#o.watchdogMs) {
-          outcome = 'stalled';
-          stream.abort();
-        }
-      }, Math.max(10, Math.min(1000, Math.floor(this.#o.watchdogMs / 4))));
+      const watchdog = setInterval(
+        () => {
+          if (Date.now() - last > this.#o.watchdogMs) {
+            outcome = 'stalled';
+            stream.abort();
+          }
+        },
+        Math.max(10, Math.min(1000, Math.floor(this.#o.watchdogMs / 4))),
+      );
       const finish = (): void => {
         clearInterval(watchdog);
         this.#streams.delete(stream);
@@ -220,7 +234,8 @@ export class Informer {
       seen.add(keyOf(object));
       const old = this.#cache.set(object);
       if (old === undefined) this.#emit({ type: 'added', object });
-      else if (old.metadata.resourceVersion !== object.metadata.resourceVersion) this.#emit({ type: 'updated', object, old });
+      else if (old.metadata.resourceVersion !== object.metadata.resourceVersion)
+        this.#emit({ type: 'updated', object, old });
     }
     for (const object of this.#cache.inScope(namespace)) {
       if (!seen.has(keyOf(object))) {
@@ -239,7 +254,10 @@ export class Informer {
       try {
         handler(event);
       } catch (err) {
-        this.#o.logger.error({ err: errorMessage(err), resource: this.#o.resource.plural }, 'informer handler failed');
+        this.#o.logger.error(
+          { err: errorMessage(err), resource: this.#o.resource.plural },
+          'informer handler failed',
+        );
       }
     }
   }

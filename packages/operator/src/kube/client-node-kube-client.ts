@@ -99,10 +99,13 @@ class ClientNodeKubeClient implements KubeClient {
         if (err === null || err === undefined || aborted) resolve();
         else reject(transportError(err));
       };
-      this.#watch.watch(collectionPath(resource, namespace), params, onLine, onDone).then((c) => {
-        controller = c;
-        if (aborted) c.abort();
-      }, (err: unknown) => reject(transportError(err)));
+      this.#watch.watch(collectionPath(resource, namespace), params, onLine, onDone).then(
+        (c) => {
+          controller = c;
+          if (aborted) c.abort();
+        },
+        (err: unknown) => reject(transportError(err)),
+      );
     });
     return {
       done,
@@ -113,13 +116,22 @@ class ClientNodeKubeClient implements KubeClient {
     };
   }
 
-  async get(resource: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+  async get(
+    resource: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KubeObject | undefined> {
     try {
       return await call(async () => {
         if (resource.group !== '') {
-          return (await this.#custom.getNamespacedCustomObject({ ...gvp(resource), namespace: namespace ?? '', name })) as KubeObject;
+          return (await this.#custom.getNamespacedCustomObject({
+            ...gvp(resource),
+            namespace: namespace ?? '',
+            name,
+          })) as KubeObject;
         }
-        if (resource.kind === 'Secret') return plain(await this.#core.readNamespacedSecret({ name, namespace: namespace ?? '' }));
+        if (resource.kind === 'Secret')
+          return plain(await this.#core.readNamespacedSecret({ name, namespace: namespace ?? '' }));
         if (resource.kind === 'Namespace') return plain(await this.#core.readNamespace({ name }));
         throw new KubeApiError(0, '', `get of ${resource.kind} is not supported`);
       });
@@ -129,7 +141,12 @@ class ClientNodeKubeClient implements KubeClient {
     }
   }
 
-  patchStatus(resource: ResourceType, namespace: string, name: string, status: Readonly<Record<string, unknown>>): Promise<KubeObject> {
+  patchStatus(
+    resource: ResourceType,
+    namespace: string,
+    name: string,
+    status: Readonly<Record<string, unknown>>,
+  ): Promise<KubeObject> {
     return call(
       async () =>
         (await this.#custom.patchNamespacedCustomObjectStatus(
@@ -149,7 +166,11 @@ class ClientNodeKubeClient implements KubeClient {
     // A merge patch carrying metadata.resourceVersion is conditional: 409 if the object moved on.
     const body = { metadata: { finalizers: [...finalizers], resourceVersion } };
     return call(
-      async () => (await this.#custom.patchNamespacedCustomObject({ ...gvp(resource), namespace, name, body }, MERGE_PATCH)) as KubeObject,
+      async () =>
+        (await this.#custom.patchNamespacedCustomObject(
+          { ...gvp(resource), namespace, name, body },
+          MERGE_PATCH,
+        )) as KubeObject,
     );
   }
 
@@ -168,7 +189,9 @@ class ClientNodeKubeClient implements KubeClient {
             name: object.metadata.name,
             namespace,
             ...(object.metadata.uid === undefined ? {} : { uid: object.metadata.uid }),
-            ...(object.metadata.resourceVersion === undefined ? {} : { resourceVersion: object.metadata.resourceVersion }),
+            ...(object.metadata.resourceVersion === undefined
+              ? {}
+              : { resourceVersion: object.metadata.resourceVersion }),
           },
           type: event.type,
           reason: event.reason,
@@ -193,16 +216,26 @@ class ClientNodeKubeClient implements KubeClient {
   }
 
   async createLease(namespace: string, name: string, lease: LeaseRecord): Promise<LeaseRecord> {
-    return leaseRecord(await call(() => this.#leases.createNamespacedLease({ namespace, body: v1Lease(namespace, name, lease) })));
+    return leaseRecord(
+      await call(() =>
+        this.#leases.createNamespacedLease({ namespace, body: v1Lease(namespace, name, lease) }),
+      ),
+    );
   }
 
   async updateLease(namespace: string, name: string, lease: LeaseRecord): Promise<LeaseRecord> {
     return leaseRecord(
-      await call(() => this.#leases.replaceNamespacedLease({ name, namespace, body: v1Lease(namespace, name, lease) })),
+      await call(() =>
+        this.#leases.replaceNamespacedLease({ name, namespace, body: v1Lease(namespace, name, lease) }),
+      ),
     );
   }
 
-  async #page(resource: ResourceType, namespace: string | undefined, next: string | undefined): Promise<ListPage> {
+  async #page(
+    resource: ResourceType,
+    namespace: string | undefined,
+    next: string | undefined,
+  ): Promise<ListPage> {
     const paging = { limit: PAGE_SIZE, ...(next === undefined ? {} : { _continue: next }) };
     if (resource.group !== '') {
       const page: unknown =
@@ -218,14 +251,19 @@ class ClientNodeKubeClient implements KubeClient {
           : await this.#core.listNamespacedSecret({ namespace, ...paging });
       return plain(list) as unknown as ListPage;
     }
-    if (resource.kind === 'Namespace') return plain(await this.#core.listNamespace(paging)) as unknown as ListPage;
+    if (resource.kind === 'Namespace')
+      return plain(await this.#core.listNamespace(paging)) as unknown as ListPage;
     throw new KubeApiError(0, '', `list of ${resource.kind} is not supported`);
   }
 }
 
 interface ListPage {
   readonly items: KubeObject[];
-  readonly metadata?: { readonly resourceVersion?: string; readonly _continue?: string; readonly continue?: string };
+  readonly metadata?: {
+    readonly resourceVersion?: string;
+    readonly _continue?: string;
+    readonly continue?: string;
+  };
 }
 
 function gvp(resource: ResourceType): { group: string; version: string; plural: string } {
@@ -247,7 +285,10 @@ function watchEvent(type: string, object: unknown): WatchEvent | undefined {
     case 'BOOKMARK':
       return { type, resourceVersion: obj.metadata?.resourceVersion ?? '' };
     case 'ERROR':
-      return { type, error: new KubeApiError(obj.code ?? 500, obj.reason ?? '', obj.message ?? 'watch failed') };
+      return {
+        type,
+        error: new KubeApiError(obj.code ?? 500, obj.reason ?? '', obj.message ?? 'watch failed'),
+      };
     default:
       return undefined;
   }
@@ -266,7 +307,9 @@ function transportError(err: unknown): KubeApiError {
   if (err instanceof KubeApiError) return err;
   if (err instanceof ApiException) {
     const status = parseStatus(err.body);
-    return new KubeApiError(err.code, status.reason ?? '', status.message ?? `HTTP ${err.code}`, { cause: err });
+    return new KubeApiError(err.code, status.reason ?? '', status.message ?? `HTTP ${err.code}`, {
+      cause: err,
+    });
   }
   const code = (err as { statusCode?: unknown }).statusCode;
   const message = err instanceof Error ? err.message : String(err);
@@ -276,7 +319,9 @@ function transportError(err: unknown): KubeApiError {
 function parseStatus(body: unknown): { reason?: string; message?: string } {
   try {
     const parsed: unknown = typeof body === 'string' ? JSON.parse(body) : body;
-    return typeof parsed === 'object' && parsed !== null ? (parsed as { reason?: string; message?: string }) : {};
+    return typeof parsed === 'object' && parsed !== null
+      ? (parsed as { reason?: string; message?: string })
+      : {};
   } catch {
     return {};
   }
@@ -290,7 +335,9 @@ function leaseRecord(lease: V1Lease): LeaseRecord {
     ...(spec.acquireTime === undefined ? {} : { acquireTime: new Date(spec.acquireTime) }),
     ...(spec.renewTime === undefined ? {} : { renewTime: new Date(spec.renewTime) }),
     leaseTransitions: spec.leaseTransitions ?? 0,
-    ...(lease.metadata?.resourceVersion === undefined ? {} : { resourceVersion: lease.metadata.resourceVersion }),
+    ...(lease.metadata?.resourceVersion === undefined
+      ? {}
+      : { resourceVersion: lease.metadata.resourceVersion }),
   };
 }
 
@@ -307,7 +354,9 @@ function v1Lease(namespace: string, name: string, lease: LeaseRecord): V1Lease {
       holderIdentity: lease.holderIdentity,
       leaseDurationSeconds: lease.leaseDurationSeconds,
       leaseTransitions: lease.leaseTransitions,
-      ...(lease.acquireTime === undefined ? {} : { acquireTime: new V1MicroTime(lease.acquireTime.getTime()) }),
+      ...(lease.acquireTime === undefined
+        ? {}
+        : { acquireTime: new V1MicroTime(lease.acquireTime.getTime()) }),
       ...(lease.renewTime === undefined ? {} : { renewTime: new V1MicroTime(lease.renewTime.getTime()) }),
     },
   };

@@ -30,7 +30,9 @@ export const NAMESPACES: ResourceType = Object.freeze({
 
 /** `/api/v1` or `/apis/<group>/<version>`, then the namespace and plural. */
 export function collectionPath(resource: ResourceType, namespace: string | undefined): string {
-  const base = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
-  const ns = resource.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  const base =
+    resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
+  const ns =
+    resource.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   return `${base}${ns}/${resource.plural}`;
 }

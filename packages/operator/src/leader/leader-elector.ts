@@ -62,7 +62,10 @@ export class LeaderElector {
     }
     // Also when an acquisition raced with stop(): release only checks and clears our own hold.
     await this.#release().catch((err: unknown) =>
-      this.#o.logger.warn({ err: errorMessage(err) }, 'could not release the leader Lease; it expires on its own'),
+      this.#o.logger.warn(
+        { err: errorMessage(err) },
+        'could not release the leader Lease; it expires on its own',
+      ),
     );
   }
 
@@ -80,7 +83,10 @@ export class LeaderElector {
         }
       } else if (this.#leader && now - this.#lastRenew > this.#o.renewDeadlineMs) {
         this.#leader = false;
-        this.#o.logger.warn({ identity: this.#o.identity, lease: this.#leaseName() }, 'lost the leader Lease: stopping leading');
+        this.#o.logger.warn(
+          { identity: this.#o.identity, lease: this.#leaseName() },
+          'lost the leader Lease: stopping leading',
+        );
         await this.#o.onStoppedLeading();
       }
       // Standbys add jitter so they do not all try at the same instant (client-go: factor 1.2).
@@ -133,7 +139,12 @@ export class LeaderElector {
     this.#o.logger.info({ identity, lease: this.#leaseName() }, 'released the leader Lease');
   }
 
-  #record(acquireTime: Date, renewTime: Date, leaseTransitions: number, resourceVersion: string | undefined): LeaseRecord {
+  #record(
+    acquireTime: Date,
+    renewTime: Date,
+    leaseTransitions: number,
+    resourceVersion: string | undefined,
+  ): LeaseRecord {
     return {
       holderIdentity: this.#o.identity,
       leaseDurationSeconds: Math.max(1, Math.ceil(this.#o.leaseDurationMs / 1000)),

@@ -27,10 +27,13 @@ describe('WorkQueue', () => {
     const calls: string[] = [];
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
-    const q = queue(async (key) => {
-      calls.push(key);
-      if (key === 'block') await gate;
-    }, { concurrency: 1 });
+    const q = queue(
+      async (key) => {
+        calls.push(key);
+        if (key === 'block') await gate;
+      },
+      { concurrency: 1 },
+    );
     q.add('block');
     for (let i = 0; i < 5; i++) q.add('a');
     release();

@@ -44,6 +44,8 @@ export class WorkQueue {
   readonly #idle = new Set<() => void>();
   #workers = 0;
   #paused: NodeJS.Timeout | undefined;
+  /** A token taken while paused belongs to the next key dequeued. */
+  #reserved = false;
   #stopped = false;
 
   constructor(options: WorkQueueOptions) {
@@ -103,15 +105,22 @@ export class WorkQueue {
   }
 
   #pump(): void {
-    while (!this.#stopped && this.#paused === undefined && this.#workers < this.#o.concurrency && this.#head < this.#queue.length) {
-      const wait = this.#bucket.take();
+    while (
+      !this.#stopped &&
+      this.#paused === undefined &&
+      this.#workers < this.#o.concurrency &&
+      this.#head < this.#queue.length
+    ) {
+      const wait = this.#reserved ? 0 : this.#bucket.take();
       if (wait > 0) {
+        this.#reserved = true;
         this.#paused = setTimeout(() => {
           this.#paused = undefined;
           this.#pump();
         }, wait);
         return;
       }
+      this.#reserved = false;
       const key = this.#queue[this.#head] as string;
       this.#head += 1;
       if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
@@ -134,7 +143,8 @@ export class WorkQueue {
         this.#backoffs.delete(key);
         this.#o.onError?.(key, err, undefined);
       } else if (!this.#stopped) {
-        const backoff = this.#backoffs.get(key) ?? new Backoff(this.#o.backoffInitialMs, this.#o.backoffMaxMs);
+        const backoff =
+          this.#backoffs.get(key) ?? new Backoff(this.#o.backoffInitialMs, this.#o.backoffMaxMs);
         this.#backoffs.set(key, backoff);
         const wait = backoff.next();
         this.#o.onError?.(key, err, wait);

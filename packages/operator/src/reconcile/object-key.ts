@@ -14,7 +14,13 @@ export function objectKey(kind: string, namespace: string, name: string): string
 
 export function parseObjectKey(key: string): ObjectRef | undefined {
   const [kind, namespace, name, ...rest] = key.split('/');
-  if (kind === undefined || namespace === undefined || name === undefined || rest.length > 0 || !isKindName(kind)) {
+  if (
+    kind === undefined ||
+    namespace === undefined ||
+    name === undefined ||
+    rest.length > 0 ||
+    !isKindName(kind)
+  ) {
     return undefined;
   }
   return { kind, namespace, name };

@@ -30,6 +30,8 @@ export interface ReconcilerDeps {
   readonly events: EventRecorder;
   /** Asks for the object's status to be written (after every decision). */
   readonly statusChanged: (key: string) => void;
+  /** HUBPO_WATCH_NAMESPACES; undefined: every namespace. */
+  readonly watchNamespaces: readonly string[] | undefined;
   readonly logger: Logger;
 }
 
@@ -50,6 +52,7 @@ export class Reconciler {
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
     this.#ctx = {
+      watches: (ns) => deps.watchNamespaces === undefined || deps.watchNamespaces.includes(ns),
       secret: (ns, name) => deps.secrets.cache.get(ns, name),
       namespace: (name) => deps.namespaces.cache.get(undefined, name),
       object: (kind, ns, name) => deps.informers[kind].cache.get(ns, name),
@@ -83,8 +86,8 @@ export class Reconciler {
       this.#decide(key, generation, resolved.conditions, false);
     } else {
       try {
-        await this.#d.session.call((token, cluster) =>
-          this.#d.controlPlane.putObject(token, cluster, pathOf(ref), resolved.body),
+        await this.#d.session.call((token, cluster, signal) =>
+          this.#d.controlPlane.putObject(token, cluster, pathOf(ref), resolved.body, signal),
         );
       } catch (err) {
         if (err instanceof ControlPlaneError && (err.status === 422 || err.status === 409)) {
@@ -95,7 +98,8 @@ export class Reconciler {
       }
       this.#decide(key, generation, resolved.conditions, true);
     }
-    if (problem !== undefined) await this.#d.events.warning(resource, object, problem.reason, problem.message);
+    if (problem !== undefined)
+      await this.#d.events.warning(resource, object, problem.reason, problem.message);
   }
 
   /** The control plane refused the object: it is invalid (422) or its name is taken (409). */
@@ -112,7 +116,12 @@ export class Reconciler {
       generation,
       [
         { type: 'Accepted', status: 'False', reason, message },
-        { type: 'Programmed', status: 'False', reason, message: `generation ${generation} was not accepted; ${serving}` },
+        {
+          type: 'Programmed',
+          status: 'False',
+          reason,
+          message: `generation ${generation} was not accepted; ${serving}`,
+        },
       ],
       false,
     );
@@ -164,7 +173,9 @@ export class Reconciler {
   }
 
   async #deleteRemote(ref: ObjectRef): Promise<void> {
-    await this.#d.session.call((token, cluster) => this.#d.controlPlane.deleteObject(token, cluster, pathOf(ref)));
+    await this.#d.session.call((token, cluster, signal) =>
+      this.#d.controlPlane.deleteObject(token, cluster, pathOf(ref), signal),
+    );
   }
 }
 
@@ -178,4 +189,3 @@ function invalidMessage(issues: readonly FieldIssue[], fallback: string): string
   const text = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   return `the control plane refused the object: ${text}`.slice(0, 1024);
 }
-

@@ -5,6 +5,8 @@ import { referencePermitted } from './reference-grant.js';
 
 /** What the reconciler reads while resolving (its informer caches). */
 export interface ResolveContext {
+  /** Whether the operator watches the namespace (HUBPO_WATCH_NAMESPACES); its Secrets are known only then. */
+  watches(namespace: string): boolean;
   secret(namespace: string, name: string): KubeObject | undefined;
   namespace(name: string): KubeObject | undefined;
   object(kind: KindName, namespace: string, name: string): KubeObject | undefined;
@@ -58,7 +60,8 @@ export function resolveReferences(kind: KindName, object: KubeObject, ctx: Resol
   let credentials: { target: number; value: string }[] = [];
   switch (kind) {
     case 'Consumer':
-      if (Array.isArray(spec['apiKeys'])) spec['apiKeys'] = spec['apiKeys'].map((k, i) => apiKey(k, i, state));
+      if (Array.isArray(spec['apiKeys']))
+        spec['apiKeys'] = spec['apiKeys'].map((k, i) => apiKey(k, i, state));
       break;
     case 'AIModel':
       credentials = aiCredentials(spec['targets'], state);
@@ -115,6 +118,13 @@ function secretValue(ref: unknown, at: string, state: ResolveState): string | un
       return undefined;
     }
   }
+  if (!state.ctx.watches(ns)) {
+    state.problems.push({
+      reason: Reasons.SecretNotFound,
+      message: `${at}: Secret ${ns}/${name} is in a namespace the operator does not watch (HUBPO_WATCH_NAMESPACES)`,
+    });
+    return undefined;
+  }
   const secret = state.ctx.secret(ns, name);
   const encoded = secret?.data?.[ref['key']];
   if (secret === undefined || encoded === undefined) {
@@ -127,7 +137,9 @@ function secretValue(ref: unknown, at: string, state: ResolveState): string | un
     });
     return undefined;
   }
-  return Buffer.from(encoded, 'base64').toString('utf8').replace(/[\r\n]+$/, '');
+  return Buffer.from(encoded, 'base64')
+    .toString('utf8')
+    .replace(/[\r\n]+$/, '');
 }
 
 function apiKey(key: unknown, i: number, state: ResolveState): unknown {
@@ -171,13 +183,15 @@ function routeRule(rule: unknown, i: number, state: ResolveState): unknown {
 }
 
 function policyTarget(target: unknown, i: number, state: ResolveState): boolean {
-  if (!isObject(target) || typeof target['namespace'] !== 'string' || target['namespace'] === state.namespace) return true;
+  if (!isObject(target) || typeof target['namespace'] !== 'string' || target['namespace'] === state.namespace)
+    return true;
   const ns = target['namespace'];
   const kind = target['kind'] as KindName;
   const name = String(target['name']);
   state.dependencies.add(`Namespace:${ns}`);
   state.dependencies.add(`${kind}:${ns}/${name}`);
-  if (referencePermitted(state.namespace, ns, state.ctx.namespace(ns), state.ctx.object(kind, ns, name))) return true;
+  if (referencePermitted(state.namespace, ns, state.ctx.namespace(ns), state.ctx.object(kind, ns, name)))
+    return true;
   state.problems.push({
     reason: Reasons.RefNotPermitted,
     message: `spec.targetRefs[${i}]: ${kind} ${ns}/${name} is in another namespace that does not allow references from "${state.namespace}"`,
@@ -189,7 +203,9 @@ function conditionsOf(kind: KindName, problems: readonly Problem[], withheld: bo
   const first = problems[0];
   if (first === undefined) return [];
   const message = problems.map((p) => p.message).join('; ');
-  const conditions: OperatorCondition[] = [{ type: 'ResolvedRefs', status: 'False', reason: first.reason, message }];
+  const conditions: OperatorCondition[] = [
+    { type: 'ResolvedRefs', status: 'False', reason: first.reason, message },
+  ];
   if (withheld) {
     conditions.push(
       {
@@ -208,9 +224,15 @@ function conditionsOf(kind: KindName, problems: readonly Problem[], withheld: bo
 }
 
 /** The object as the control plane takes it: only the metadata it stores, plus credentials. */
-function wireBody(object: KubeObject, spec: Json, credentials: readonly { target: number; value: string }[]): Json {
+function wireBody(
+  object: KubeObject,
+  spec: Json,
+  credentials: readonly { target: number; value: string }[],
+): Json {
   const m = object.metadata;
-  const annotations = Object.fromEntries(Object.entries(m.annotations ?? {}).filter(([k]) => !DROPPED_ANNOTATIONS.has(k)));
+  const annotations = Object.fromEntries(
+    Object.entries(m.annotations ?? {}).filter(([k]) => !DROPPED_ANNOTATIONS.has(k)),
+  );
   return {
     apiVersion: object.apiVersion,
     kind: object.kind,

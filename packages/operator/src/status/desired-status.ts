@@ -25,11 +25,14 @@ export interface LocalDecision {
 const ORDER = ['Accepted', 'ResolvedRefs', 'Programmed', 'Distributed'];
 
 /**
- * The status the object should carry (pure): the control plane's conditions and distribution for
- * the object's current generation, with the operator's own decisions taking precedence by
- * condition type; `Accepted=Unknown/Pending` while the control plane has not reported on a
- * generation it holds. Undefined when nothing is known about the current generation yet.
- * `lastTransitionTime` is kept from the object's current condition when the status did not flip.
+ * The status the object should carry (pure). Once the control plane reported on the object's
+ * current generation: its conditions and distribution, with the operator's own decisions taking
+ * precedence by condition type. Before that, the operator's decisions for the current generation
+ * are written over the conditions already there (each condition carries its own
+ * observedGeneration), and a brand-new object gets `Accepted=Unknown/Pending`; status
+ * `observedGeneration` moves only when the generation was fully decided (reported, or refused by
+ * the operator). Undefined when there is nothing to write. `lastTransitionTime` is kept from the
+ * object's condition when the status did not flip.
  */
 export function desiredStatus(
   object: KubeObject,
@@ -39,38 +42,48 @@ export function desiredStatus(
 ): Record<string, unknown> | undefined {
   const generation = object.metadata.generation ?? 1;
   const remoteCurrent =
-    remote !== undefined && remote.generation === generation && remote.status['observedGeneration'] === generation;
+    remote !== undefined &&
+    remote.generation === generation &&
+    remote.status['observedGeneration'] === generation;
   const decided = local?.generation === generation ? local : undefined;
   if (!remoteCurrent && decided === undefined) return undefined;
+  const existing = conditionsOf(object.status ?? {});
   const byType = new Map<string, Condition>();
   if (remoteCurrent) {
-    for (const c of conditionsOf(remote.status)) byType.set(c.type, c);
-  } else if (decided?.sent === true) {
-    byType.set('Accepted', {
-      type: 'Accepted',
-      status: 'Unknown',
-      reason: 'Pending',
-      message: 'sent to the control plane; waiting for its status',
-    });
+    for (const c of conditionsOf(remote.status)) byType.set(c.type, { ...c, observedGeneration: generation });
+  } else {
+    for (const c of existing) byType.set(c.type, c);
+    if (existing.length === 0 && decided?.sent === true) {
+      const pending = 'sent to the control plane; waiting for its status';
+      byType.set('Accepted', { type: 'Accepted', status: 'Unknown', reason: 'Pending', message: pending });
+    }
   }
-  for (const c of decided?.conditions ?? []) byType.set(c.type, c);
-  const existing = conditionsOf(object.status ?? {});
+  for (const c of decided?.conditions ?? []) byType.set(c.type, { ...c, observedGeneration: generation });
   const conditions = [...byType.values()]
     .sort((a, b) => rank(a.type) - rank(b.type) || a.type.localeCompare(b.type))
     .map((c) => {
       const old = existing.find((e) => e.type === c.type);
-      const since = old !== undefined && old.status === c.status ? old.lastTransitionTime : c.lastTransitionTime;
+      const since =
+        old !== undefined && old.status === c.status ? old.lastTransitionTime : c.lastTransitionTime;
       return {
         type: c.type,
         status: c.status,
         reason: c.reason,
         message: c.message,
-        observedGeneration: generation,
+        observedGeneration: c.observedGeneration ?? generation,
         lastTransitionTime: since ?? now,
       };
     });
-  const distribution = remoteCurrent ? remote.status['distribution'] : undefined;
-  return { observedGeneration: generation, conditions, distribution: Array.isArray(distribution) ? distribution : null };
+  if (!remoteCurrent) {
+    const refused = decided?.conditions.some((c) => c.type === 'Accepted' && c.status === 'False') === true;
+    return refused ? { observedGeneration: generation, conditions, distribution: null } : { conditions };
+  }
+  const distribution = remote.status['distribution'];
+  return {
+    observedGeneration: generation,
+    conditions,
+    distribution: Array.isArray(distribution) ? distribution : null,
+  };
 }
 
 /** The merge patch that brings `current` to `desired`, or undefined when they already agree. */
@@ -81,7 +94,8 @@ export function statusPatch(
   const now = current ?? {};
   const patch: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(desired)) {
-    if (value === null ? now[key] !== undefined : stableStringify(now[key]) !== stableStringify(value)) patch[key] = value;
+    if (value === null ? now[key] !== undefined : stableStringify(now[key]) !== stableStringify(value))
+      patch[key] = value;
   }
   return Object.keys(patch).length === 0 ? undefined : patch;
 }
@@ -91,7 +105,10 @@ export function conditionsOf(status: Readonly<Record<string, unknown>>): Conditi
   if (!Array.isArray(raw)) return [];
   return raw.filter(
     (c): c is Condition =>
-      typeof c === 'object' && c !== null && typeof (c as Condition).type === 'string' && typeof (c as Condition).status === 'string',
+      typeof c === 'object' &&
+      c !== null &&
+      typeof (c as Condition).type === 'string' &&
+      typeof (c as Condition).status === 'string',
   );
 }
 

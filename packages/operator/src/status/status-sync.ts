@@ -52,7 +52,13 @@ export class StatusSync {
       try {
         const after = cursor;
         const page = await this.#o.session.call((token, cluster) =>
-          this.#o.controlPlane.statuses(token, cluster, after, after === undefined ? 0 : this.#o.waitSeconds, this.#stop.signal),
+          this.#o.controlPlane.statuses(
+            token,
+            cluster,
+            after,
+            after === undefined ? 0 : this.#o.waitSeconds,
+            this.#stop.signal,
+          ),
         );
         for (const item of page.items) {
           const key = objectKey(item.kind, item.namespace, item.name);
@@ -66,7 +72,10 @@ export class StatusSync {
         if (this.#stop.signal.aborted) break;
         cursor = undefined;
         const wait = backoff.next();
-        this.#o.logger.warn({ err: errorMessage(err), retryMs: wait }, 'reading statuses from the control plane failed');
+        this.#o.logger.warn(
+          { err: errorMessage(err), retryMs: wait },
+          'reading statuses from the control plane failed',
+        );
         await sleep(wait, this.#stop.signal);
       }
     }

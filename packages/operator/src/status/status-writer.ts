@@ -29,7 +29,12 @@ export class StatusWriter {
     if (ref === undefined) return;
     const object = this.#informers[ref.kind].cache.get(ref.namespace, ref.name);
     if (object === undefined || object.metadata.deletionTimestamp !== undefined) return;
-    const desired = desiredStatus(object, this.#book.local(key), this.#book.remote(key), new Date().toISOString());
+    const desired = desiredStatus(
+      object,
+      this.#book.local(key),
+      this.#book.remote(key),
+      new Date().toISOString(),
+    );
     if (desired === undefined) return;
     const patch = statusPatch(object.status, desired);
     if (patch === undefined) return;

@@ -1,6 +1,14 @@
 import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { API_VERSION } from '@hubpo/api';
-import { aiModel, consumer, eventually, route, startHarness, startTestPostgres, stopTestPostgres } from '../harness.js';
+import {
+  aiModel,
+  consumer,
+  eventually,
+  route,
+  startHarness,
+  startTestPostgres,
+  stopTestPostgres,
+} from '../harness.js';
 import type { ApiResponse, Harness } from '../harness.js';
 
 jest.setTimeout(60_000);
@@ -27,18 +35,38 @@ function start(overrides: Record<string, unknown> = {}): Promise<Harness> {
 }
 
 /** Calls the cluster API with a bearer token (never the admin token). */
-function call(harness: Harness, token: string, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+function call(
+  harness: Harness,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiResponse> {
   return harness.api(method, `/api/v1/clusters${path}`, body, { authorization: `Bearer ${token}` });
 }
 
-async function register(harness: Harness, name: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await call(harness, BOOTSTRAP, 'POST', '/register', { name, cloud: 'aws', region: 'eu-west-1', ...extra });
+async function register(
+  harness: Harness,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const res = await call(harness, BOOTSTRAP, 'POST', '/register', {
+    name,
+    cloud: 'aws',
+    region: 'eu-west-1',
+    ...extra,
+  });
   expect([200, 201]).toContain(res.status);
   return res.body.token as string;
 }
 
 /** A resource as an operator sends it: Kubernetes metadata, the generation Kubernetes gave it. */
-function k8s(object: Record<string, any>, namespace: string, generation: number, secrets?: unknown): Record<string, any> {
+function k8s(
+  object: Record<string, any>,
+  namespace: string,
+  generation: number,
+  secrets?: unknown,
+): Record<string, any> {
   return {
     ...object,
     metadata: {
@@ -82,7 +110,10 @@ describe('registration and tokens', () => {
   it('registers with the bootstrap token, stores only the token hash and rotates it on re-registration', async () => {
     const harness = await start();
     expect((await call(harness, 'wrong', 'POST', '/register', { name: 'east' })).status).toBe(401);
-    const bad = await call(harness, BOOTSTRAP, 'POST', '/register', { name: 'East_1', labels: { env: 'x y' } });
+    const bad = await call(harness, BOOTSTRAP, 'POST', '/register', {
+      name: 'East_1',
+      labels: { env: 'x y' },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(['/name', '/labels/env']);
 
@@ -94,7 +125,9 @@ describe('registration and tokens', () => {
     });
     expect(first.status).toBe(201);
     expect(Buffer.from(first.body.token, 'base64url')).toHaveLength(32);
-    const stored = await harness.query<{ token_sha256: string }>('select token_sha256 from cluster_operators');
+    const stored = await harness.query<{ token_sha256: string }>(
+      'select token_sha256 from cluster_operators',
+    );
     expect(stored).toEqual([{ token_sha256: createHash('sha256').update(first.body.token).digest('hex') }]);
 
     const clusters = (await harness.api('GET', '/api/v1/clusters')).body.items;
@@ -104,11 +137,18 @@ describe('registration and tokens', () => {
       operator: { registeredAt: expect.any(String), lastHeartbeat: expect.any(String) },
     });
 
-    const second = await call(harness, BOOTSTRAP, 'POST', '/register', { name: 'east', cloud: 'aws', region: 'us-east-2' });
+    const second = await call(harness, BOOTSTRAP, 'POST', '/register', {
+      name: 'east',
+      cloud: 'aws',
+      region: 'us-east-2',
+    });
     expect(second.status).toBe(200);
     expect(second.body.token).not.toBe(first.body.token);
     expect((await call(harness, first.body.token, 'POST', '/east/heartbeat')).status).toBe(401);
-    expect((await call(harness, second.body.token, 'POST', '/east/heartbeat', { operator: { pod: 'op-1' } })).status).toBe(200);
+    expect(
+      (await call(harness, second.body.token, 'POST', '/east/heartbeat', { operator: { pod: 'op-1' } }))
+        .status,
+    ).toBe(200);
     const relabelled = (await harness.api('GET', '/api/v1/clusters')).body.items;
     expect(relabelled.find((c: { name: string }) => c.name === 'east')).toMatchObject({
       labels: { cloud: 'aws', region: 'us-east-2' },
@@ -121,7 +161,13 @@ describe('registration and tokens', () => {
     const east = await register(harness, 'east');
     await register(harness, 'west');
     expect((await call(harness, east, 'POST', '/west/heartbeat')).status).toBe(403);
-    const put = await call(harness, east, 'PUT', '/west/objects/routes/shop/orders', k8s(route('orders'), 'shop', 1));
+    const put = await call(
+      harness,
+      east,
+      'PUT',
+      '/west/objects/routes/shop/orders',
+      k8s(route('orders'), 'shop', 1),
+    );
     expect(put.status).toBe(403);
     expect((await call(harness, east, 'GET', '/west/statuses')).status).toBe(403);
     expect((await harness.api('GET', '/api/v1/namespaces/shop/routes/orders')).status).toBe(404);
@@ -132,12 +178,21 @@ describe('registration and tokens', () => {
   it('shows a silent cluster unreachable without deleting anything, and active again on a heartbeat', async () => {
     const harness = await start({ clusterSilenceMs: 500 });
     const token = await register(harness, 'east');
-    expect((await call(harness, token, 'PUT', '/east/objects/routes/shop/orders', k8s(route('orders'), 'shop', 1))).status).toBe(200);
+    expect(
+      (await call(harness, token, 'PUT', '/east/objects/routes/shop/orders', k8s(route('orders'), 'shop', 1)))
+        .status,
+    ).toBe(200);
     await harness.cp.flush();
     const stateOf = async () =>
-      (await harness.api('GET', '/api/v1/clusters')).body.items.find((c: { name: string }) => c.name === 'east').state;
+      (await harness.api('GET', '/api/v1/clusters')).body.items.find(
+        (c: { name: string }) => c.name === 'east',
+      ).state;
     expect(await stateOf()).toBe('active');
-    await eventually(async () => ((await stateOf()) === 'unreachable' ? true : undefined), 5000, 'unreachable');
+    await eventually(
+      async () => ((await stateOf()) === 'unreachable' ? true : undefined),
+      5000,
+      'unreachable',
+    );
     await harness.cp.flush();
     expect((await harness.api('GET', '/api/v1/namespaces/shop/routes/orders')).status).toBe(200);
     expect((await snapshotOf(harness, 'east')).map((o) => o.name)).toEqual(['shop/orders']);
@@ -151,18 +206,31 @@ describe('objects from a cluster', () => {
     const harness = await start();
     const token = await register(harness, 'east');
     const before = (await harness.api('GET', '/api/v1/config')).body.revision;
-    const put = await call(harness, token, 'PUT', '/east/objects/routes/shop/orders', k8s(route('orders'), 'shop', 7));
+    const put = await call(
+      harness,
+      token,
+      'PUT',
+      '/east/objects/routes/shop/orders',
+      k8s(route('orders'), 'shop', 7),
+    );
     expect(put.status).toBe(200);
     expect(put.body).toEqual({ revision: before + 1, generation: 7, changed: true });
     await harness.api('POST', '/api/v1/namespaces/shop/routes', route('everywhere'));
     await harness.cp.flush();
 
     const stored = (await harness.api('GET', '/api/v1/namespaces/shop/routes/orders')).body;
-    expect(stored.metadata).toMatchObject({ generation: 7, labels: { team: 'shop' }, resourceVersion: String(before + 1) });
+    expect(stored.metadata).toMatchObject({
+      generation: 7,
+      labels: { team: 'shop' },
+      resourceVersion: String(before + 1),
+    });
     expect(stored.metadata.uid).not.toBe('f0d3a8a4-9a43-4a5e-8d0e-3c6f3f1b2a10');
     expect(conditionOf(stored.status, 'Programmed')).toMatchObject({ status: 'True', observedGeneration: 7 });
     // Without placement an operator's object applies where it was applied; admin objects everywhere.
-    expect((await snapshotOf(harness, 'east')).map((o) => o.name)).toEqual(['shop/everywhere', 'shop/orders']);
+    expect((await snapshotOf(harness, 'east')).map((o) => o.name)).toEqual([
+      'shop/everywhere',
+      'shop/orders',
+    ]);
     expect((await snapshotOf(harness, 'local')).map((o) => o.name)).toEqual(['shop/everywhere']);
   });
 
@@ -193,7 +261,13 @@ describe('objects from a cluster', () => {
     const noGeneration = { ...route('orders'), metadata: { name: 'orders', namespace: 'shop' } };
     const res2 = await call(harness, token, 'PUT', '/east/objects/routes/shop/orders', noGeneration);
     expect(res2.body.issues).toEqual([expect.objectContaining({ path: '/metadata/generation' })]);
-    const misnamed = await call(harness, token, 'PUT', '/east/objects/routes/shop/other', k8s(route('orders'), 'shop', 1));
+    const misnamed = await call(
+      harness,
+      token,
+      'PUT',
+      '/east/objects/routes/shop/other',
+      k8s(route('orders'), 'shop', 1),
+    );
     expect(misnamed.status).toBe(422);
     expect((await harness.api('GET', '/api/v1/config')).body.revision).toBe(before);
     expect((await harness.api('GET', '/api/v1/namespaces/shop/routes/orders')).status).toBe(404);
@@ -204,20 +278,36 @@ describe('objects from a cluster', () => {
     const east = await register(harness, 'east');
     const west = await register(harness, 'west');
     await harness.api('POST', '/api/v1/namespaces/shop/routes', route('orders'));
-    const res = await call(harness, east, 'PUT', '/east/objects/routes/shop/orders', k8s(route('orders'), 'shop', 1));
+    const res = await call(
+      harness,
+      east,
+      'PUT',
+      '/east/objects/routes/shop/orders',
+      k8s(route('orders'), 'shop', 1),
+    );
     expect(res.status).toBe(409);
     expect(res.body.detail).toMatch(/created through the admin API/);
     await call(harness, west, 'PUT', '/west/objects/routes/shop/payments', k8s(route('payments'), 'shop', 1));
-    const taken = await call(harness, east, 'PUT', '/east/objects/routes/shop/payments', k8s(route('payments'), 'shop', 1));
+    const taken = await call(
+      harness,
+      east,
+      'PUT',
+      '/east/objects/routes/shop/payments',
+      k8s(route('payments'), 'shop', 1),
+    );
     expect(taken.body.detail).toMatch(/belongs to cluster "west"/);
-    expect((await call(harness, east, 'DELETE', '/east/objects/routes/shop/payments')).body).toMatchObject({ deleted: false });
+    expect((await call(harness, east, 'DELETE', '/east/objects/routes/shop/payments')).body).toMatchObject({
+      deleted: false,
+    });
     expect((await harness.api('GET', '/api/v1/namespaces/shop/routes/payments')).status).toBe(200);
   });
 
   it('deletes an object with a new revision, and answers a repeated delete with deleted: false', async () => {
     const harness = await start();
     const token = await register(harness, 'east');
-    const put = (await call(harness, token, 'PUT', '/east/objects/routes/shop/orders', k8s(route('orders'), 'shop', 1))).body;
+    const put = (
+      await call(harness, token, 'PUT', '/east/objects/routes/shop/orders', k8s(route('orders'), 'shop', 1))
+    ).body;
     const del = await call(harness, token, 'DELETE', '/east/objects/routes/shop/orders');
     expect(del.status).toBe(200);
     expect(del.body).toEqual({ deleted: true, revision: put.revision + 1 });
@@ -271,14 +361,20 @@ describe('provider credentials', () => {
     const raw = Buffer.from(sealed, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', DATAPLANE_KEY, raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));
-    expect(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')).toBe(secret);
+    expect(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')).toBe(
+      secret,
+    );
 
     const status = (await harness.api('GET', '/api/v1/namespaces/ai/aimodels/chat/status')).body.status;
     expect(conditionOf(status, 'ResolvedRefs')).toMatchObject({ status: 'True' });
 
     // Translating again does not change the sealed bytes, so the snapshot is not republished.
     const published = await harness.query('select id from snapshots where cluster = $1', ['east']);
-    await harness.api('POST', '/api/v1/namespaces/ai/routes', route('unrelated', { placement: { clusters: ['local'] } }));
+    await harness.api(
+      'POST',
+      '/api/v1/namespaces/ai/routes',
+      route('unrelated', { placement: { clusters: ['local'] } }),
+    );
     await harness.cp.flush();
     expect(await harness.query('select id from snapshots where cluster = $1', ['east'])).toEqual(published);
   });
@@ -287,10 +383,28 @@ describe('provider credentials', () => {
     const harness = await start();
     const token = await register(harness, 'east');
     const path = '/east/objects/aimodels/ai/chat';
-    await call(harness, token, 'PUT', path, k8s(model(), 'ai', 1, { credentials: [{ target: 0, value: secret }] }));
-    const rotated = await call(harness, token, 'PUT', path, k8s(model(), 'ai', 1, { credentials: [{ target: 0, value: `${secret}-v2` }] }));
+    await call(
+      harness,
+      token,
+      'PUT',
+      path,
+      k8s(model(), 'ai', 1, { credentials: [{ target: 0, value: secret }] }),
+    );
+    const rotated = await call(
+      harness,
+      token,
+      'PUT',
+      path,
+      k8s(model(), 'ai', 1, { credentials: [{ target: 0, value: `${secret}-v2` }] }),
+    );
     expect(rotated.body).toMatchObject({ changed: true, generation: 1 });
-    const bad = await call(harness, token, 'PUT', path, k8s(model(), 'ai', 1, { credentials: [{ target: 1, value: secret }] }));
+    const bad = await call(
+      harness,
+      token,
+      'PUT',
+      path,
+      k8s(model(), 'ai', 1, { credentials: [{ target: 1, value: secret }] }),
+    );
     expect(bad.status).toBe(422);
     expect(bad.body.issues).toEqual([{ path: '/secrets/credentials/0/target', message: expect.any(String) }]);
   });
@@ -298,7 +412,13 @@ describe('provider credentials', () => {
   it('keeps ResolvedRefs=False and says why when the control plane has no data-plane key', async () => {
     const harness = await start({ dataplaneKey: undefined });
     const token = await register(harness, 'east');
-    await call(harness, token, 'PUT', '/east/objects/aimodels/ai/chat', k8s(model(), 'ai', 1, { credentials: [{ target: 0, value: secret }] }));
+    await call(
+      harness,
+      token,
+      'PUT',
+      '/east/objects/aimodels/ai/chat',
+      k8s(model(), 'ai', 1, { credentials: [{ target: 0, value: secret }] }),
+    );
     await harness.cp.flush();
     const status = (await harness.api('GET', '/api/v1/namespaces/ai/aimodels/chat/status')).body.status;
     expect(conditionOf(status, 'ResolvedRefs')).toMatchObject({
@@ -329,7 +449,9 @@ describe('statuses', () => {
       'Programmed',
       'Distributed',
     ]);
-    expect(orders.status.distribution).toEqual([{ cluster: 'east', gateways: 0, acked: 0, revision: expect.any(Number) }]);
+    expect(orders.status.distribution).toEqual([
+      { cluster: 'east', gateways: 0, acked: 0, revision: expect.any(Number) },
+    ]);
 
     const idle = Date.now();
     const empty = (await call(harness, token, 'GET', `/east/statuses?after=${all.cursor}&wait=1`)).body;
@@ -339,10 +461,22 @@ describe('statuses', () => {
     const polled = call(harness, token, 'GET', `/east/statuses?after=${all.cursor}&wait=30`);
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
-    await call(harness, token, 'PUT', '/east/objects/routes/shop/orders', k8s(route('orders', { hostnames: ['b.example.com'] }), 'shop', 5));
+    await call(
+      harness,
+      token,
+      'PUT',
+      '/east/objects/routes/shop/orders',
+      k8s(route('orders', { hostnames: ['b.example.com'] }), 'shop', 5),
+    );
     const next = (await polled).body;
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(next.items).toEqual([expect.objectContaining({ name: 'orders', generation: 5, status: expect.objectContaining({ observedGeneration: 5 }) })]);
+    expect(next.items).toEqual([
+      expect.objectContaining({
+        name: 'orders',
+        generation: 5,
+        status: expect.objectContaining({ observedGeneration: 5 }),
+      }),
+    ]);
     expect(Number(next.cursor)).toBeGreaterThan(Number(all.cursor));
 
     expect((await call(harness, token, 'GET', '/east/statuses?wait=soon')).status).toBe(400);

@@ -30,8 +30,18 @@ export function aiTarget(
   };
 }
 
-export function price(inputPerMTok: number, outputPerMTok: number, effectiveFrom: string | null = null): PricingConfig {
-  return { inputPerMTok, outputPerMTok, cachedInputPerMTok: inputPerMTok, cacheWritePerMTok: inputPerMTok, effectiveFrom };
+export function price(
+  inputPerMTok: number,
+  outputPerMTok: number,
+  effectiveFrom: string | null = null,
+): PricingConfig {
+  return {
+    inputPerMTok,
+    outputPerMTok,
+    cachedInputPerMTok: inputPerMTok,
+    cacheWritePerMTok: inputPerMTok,
+    effectiveFrom,
+  };
 }
 
 export function aiModel(
@@ -78,4 +88,33 @@ export function chatBody(text: string, extra: Record<string, unknown> = {}): str
 /** POSTs JSON; returns the fetch Response. */
 export function postJson(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+}
+
+/** One server-sent event. */
+export interface SseEvent {
+  readonly event: string | null;
+  readonly data: string;
+}
+
+/** Parses an SSE body into events (`data:` lines joined; comments ignored). */
+export function parseSse(text: string): SseEvent[] {
+  const events: SseEvent[] = [];
+  for (const block of text.split(/\n\n/)) {
+    let event: string | null = null;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+    }
+    if (data.length > 0) events.push({ event, data: data.join('\n') });
+  }
+  return events;
+}
+
+/** The JSON payloads of an OpenAI stream (without `[DONE]`), loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire JSON read by test assertions
+export function openAIChunks(text: string): any[] {
+  return parseSse(text)
+    .filter((e) => e.data !== '[DONE]')
+    .map((e) => JSON.parse(e.data));
 }

@@ -2,7 +2,15 @@ import { request } from 'node:http';
 import { startEchoServer } from '@hubpo/testkit';
 import type { EchoResponse, EchoServer } from '@hubpo/testkit';
 import { backend, proxyRule, route } from '../../../src/runtime/testdata/config-factories.js';
-import { errorOf, refusedUrl, respondWith, startGateway, startUpstream } from './runtime-harness.js';
+import {
+  errorOf,
+  hangingConnectUrl,
+  httpGet,
+  refusedUrl,
+  respondWith,
+  startGateway,
+  startUpstream,
+} from './runtime-harness.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const noRetry = { attempts: 0, backoffMs: 0, codes: [] };
@@ -237,6 +245,31 @@ describe('runtime: timeouts', () => {
       expect(Date.now() - started).toBeLessThan(1000);
     } finally {
       await gateway.close();
+    }
+  });
+
+  it('answers 504 when connecting takes longer than the connect timeout, and retries elsewhere', async () => {
+    const hanging = await hangingConnectUrl();
+    const timeouts = { requestMs: 5000, backendRequestMs: 5000, connectMs: 200 };
+    const gateway = await startGateway([
+      route('ns/only', [proxyRule([hanging.url], { retry: noRetry, timeouts })], {
+        hostnames: ['only.test'],
+      }),
+      route('ns/two', [
+        proxyRule([hanging.url, echo.url], { retry: { attempts: 1, backoffMs: 1, codes: [] }, timeouts }),
+      ]),
+    ]);
+    try {
+      const started = Date.now();
+      const response = await httpGet(`${gateway.url}/x`, { host: 'only.test' });
+      expect(response.status).toBe(504);
+      expect(JSON.parse(response.body).error.code).toBe('HUBPO_ERR_UPSTREAM_TIMEOUT');
+      expect(Date.now() - started).toBeLessThan(1000);
+      // Round robin starts on the hanging backend; the connect timeout moves the request on.
+      expect((await httpGet(`${gateway.url}/x`)).status).toBe(200);
+    } finally {
+      await gateway.close();
+      await hanging.close();
     }
   });
 

@@ -1,6 +1,8 @@
 import { createServer, request } from 'node:http';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
+import { spawn } from 'node:child_process';
 import type { ConfigObject } from '@hubpo/snapshot';
 import { RuntimeState, compileRuntime } from '../../../src/runtime/index.js';
 import type { Runtime, RuntimeStateOptions } from '../../../src/runtime/index.js';
@@ -144,4 +146,44 @@ export function httpGet(
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * A loopback URL where TCP connects hang: a child process listens with a backlog of 1 and is
+ * then stopped (SIGSTOP), and a few connections fill its accept queue, so the kernel drops
+ * further SYNs and a client's connect only ends by its own timeout.
+ */
+export async function hangingConnectUrl(): Promise<{ url: string; close(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      "const s = require('node:net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => console.log(s.address().port))",
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('error', reject);
+  });
+  child.kill('SIGSTOP');
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 4; i++) {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    fillers.push(socket);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const socket of fillers) socket.destroy();
+      child.kill('SIGKILL');
+      await new Promise((resolve) =>
+        child.exitCode === null && child.signalCode === null
+          ? child.once('exit', resolve)
+          : resolve(undefined),
+      );
+    },
+  };
 }

@@ -83,6 +83,7 @@ describe('runtime: telemetry', () => {
         line('hubpo_gateway_auth_rejected', 'hubpo_route="ns/auth"', 'hubpo_auth_reason="missing"'),
       ).toMatch(/ 1$/);
       expect(line('hubpo_gateway_ratelimit_rejected', 'hubpo_route="ns/limited"')).toMatch(/ 1$/);
+      expect(line('hubpo_gateway_requests_active')).toMatch(/ 0$/);
     } finally {
       metricsServer.close();
       await gateway.close();
