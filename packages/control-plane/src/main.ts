@@ -1,4 +1,4 @@
-import { HubpoError, errorMessage } from '@hubpo/core';
+import { HubpoError, errorMessage, stopOnSignals } from '@hubpo/core';
 import { configFromEnv } from './control-plane-config.js';
 import { createControlPlane } from './control-plane.js';
 import { createLogger } from './logger.js';
@@ -18,24 +18,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const controlPlane = await createControlPlane(config, { logger });
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info({ signal }, 'stopping');
-    controlPlane.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err: errorMessage(err) }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stopOnSignals(() => controlPlane.stop(), logger);
 }
 
 main().catch((err: unknown) => {

@@ -8,3 +8,5 @@ export type { Runner } from './runner.js';
 export { Debouncer } from './debouncer.js';
 export type { DebouncerOptions } from './debouncer.js';
 export { stableStringify, contentHash } from './content-hash.js';
+export { stopOnSignals } from './stop-on-signals.js';
+export type { SignalLog } from './stop-on-signals.js';

@@ -1,4 +1,4 @@
-import { errorMessage } from '@hubpo/core';
+import { errorMessage, stopOnSignals } from '@hubpo/core';
 import { createLogger } from './logger.js';
 import { createOperator } from './operator.js';
 import { configFromEnv } from './operator-config.js';
@@ -18,24 +18,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const operator = await createOperator(config, { logger });
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info({ signal }, 'stopping');
-    operator.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err: errorMessage(err) }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stopOnSignals(() => operator.stop(), logger);
 }
 
 main().catch((err: unknown) => {
