@@ -6,7 +6,10 @@
  *       wrk and the upstream (nginx returning a fixed JSON body) share core 1.
  *   (b) admin API write -> change visible in traffic, p50/p99 over 100 changes.
  *   (c) requests/s with 10 routes vs 10,000 routes.
- * Options (env): BENCH_DURATION (s, default 5), BENCH_CONNECTIONS (default 50), BENCH_ONLY=a,b,c.
+ *   (d) AI gateway (issue 3): chat completions through Hubpo vs direct, Portkey, nginx and a bare
+ *       Node pass-through (bench/ai/).
+ *   (e) Kubernetes write -> Distributed=True on every targeted gateway, 100 changes (bench/k8s/).
+ * Options (env): BENCH_DURATION (s, default 5), BENCH_CONNECTIONS (default 50), BENCH_ONLY=a,b,c,d,e.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,11 +21,13 @@ import { startGatewayProcess, startNodeFloor } from './lib/gateway-process.mjs';
 import { nginxAvailable, startNginxProxy, startNginxUpstream } from './lib/nginx.mjs';
 import { cpuMs, runWrk } from './lib/wrk.mjs';
 import { adminClient, measurePropagation, seedRoutes } from './lib/platform-steps.mjs';
+import { runAiScenario } from './ai/run-ai-scenario.js';
+import { runKubeBenchmark } from './k8s/kube-benchmark.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const duration = Number(process.env['BENCH_DURATION'] ?? 5);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
-const only = new Set((process.env['BENCH_ONLY'] ?? 'a,b,c').split(','));
+const only = new Set((process.env['BENCH_ONLY'] ?? 'a,b,c,d,e').split(','));
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 const API_KEY = 'bench-key-0123456789abcdef';
@@ -162,6 +167,11 @@ async function main(): Promise<void> {
       );
     }
 
+    if (only.has('d')) {
+      const ai = { root, tmp, admin, grpcTarget: cp.grpcAddress, duration, connections };
+      await runAiScenario({ ...ai, proxyCore: PROXY_CORE, loadCore: LOAD_CORE }); // before (c): 10,000 routes
+    }
+
     if (only.has('c')) {
       const small = await measure('10 routes', `${gwUrl}/svc-5/item`, gateway.pid ?? null, auth);
       await seedRoutes(admin, { upstreamUrl, count: 10_000, apiKey: API_KEY, from: 10 });
@@ -177,6 +187,8 @@ async function main(): Promise<void> {
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.error(e));
     rmSync(tmp, { recursive: true, force: true });
   }
+  // Self-contained (its own Postgres, control plane and clusters), after the rest has stopped.
+  if (only.has('e')) await runKubeBenchmark({ root });
 }
 
 async function waitForRoute(url: string, header: string): Promise<void> {

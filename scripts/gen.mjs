@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 
-const generators = ['./gen-proto.mjs', './gen-crds.mjs', './gen-chart-crds.mjs'];
+const generators = ['./gen-proto.mjs', './gen-crds.mjs', './gen-chart-crds.mjs', './gen-crd-reference.mjs'];
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

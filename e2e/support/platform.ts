@@ -7,7 +7,7 @@ import type { ControlPlane, ControlPlaneConfig } from '@hubpo/control-plane';
 import { createGateway } from '@hubpo/gateway';
 import type { BreakerSettings, Gateway, UsageSink } from '@hubpo/gateway';
 import { getFreePort, startNats, startPostgres } from '@hubpo/testkit';
-import type { NatsProcess, PostgresProcess } from '@hubpo/testkit';
+import type { NatsOptions, NatsProcess, PostgresProcess } from '@hubpo/testkit';
 import { AdminClient } from './admin-client.js';
 
 export type Driver = 'grpc' | 'nats';
@@ -17,6 +17,8 @@ export interface GatewayExtras {
   readonly usageSink?: UsageSink;
   readonly dataplaneKey?: Buffer;
   readonly aiBreaker?: Partial<BreakerSettings>;
+  /** NATS driver: the server to read config from (e.g. a leaf node) instead of `nats`. */
+  readonly natsUrl?: string;
 }
 
 export interface GatewayHandle {
@@ -42,13 +44,15 @@ export class Platform {
   controlPlane: ControlPlane | undefined;
   admin!: AdminClient;
 
-  static async start(options: { nats?: boolean } = {}): Promise<Platform> {
+  /** `natsOptions` starts `nats` with them (e.g. as a leaf node hub); implies `nats`. */
+  static async start(options: { nats?: boolean; natsOptions?: NatsOptions } = {}): Promise<Platform> {
     const p = new Platform();
     p.#postgres = await startPostgres();
     p.#databaseUrl = await p.#postgres.createDatabase();
     p.#adminPort = await getFreePort();
     p.#grpcPort = await getFreePort();
-    if (options.nats === true) p.nats = await startNats();
+    if (options.nats === true || options.natsOptions !== undefined)
+      p.nats = await startNats(options.natsOptions);
     await p.startControlPlane();
     return p;
   }
@@ -99,7 +103,7 @@ export class Platform {
         driver:
           driver === 'grpc'
             ? { kind: 'grpc', target: `127.0.0.1:${this.#grpcPort}` }
-            : { kind: 'nats', url: this.nats?.url ?? 'nats://127.0.0.1:1' },
+            : { kind: 'nats', url: extras.natsUrl ?? this.nats?.url ?? 'nats://127.0.0.1:1' },
         dataDir,
         logLevel: 'silent',
         timeouts: { reconnectInitialMs: 50, reconnectMaxMs: 300, heartbeatIntervalMs: 1000 },

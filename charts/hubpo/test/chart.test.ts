@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { OPERATOR_PERMISSIONS } from '../../../packages/operator/test/support/operator-permissions.js';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CHART = join(ROOT, 'charts', 'hubpo');
@@ -311,15 +312,16 @@ describe.each(Object.entries(CASES))('the %s render', (_name, files) => {
   });
 
   it('gives the operator no wildcard, no Secret writes and Leases only in its namespace', () => {
-    const clusterRoles = objs.filter((o) => o['kind'] === 'ClusterRole');
-    expect(clusterRoles).toHaveLength(1);
-    for (const rule of clusterRoles[0]!['rules'] as Obj[]) {
-      for (const field of ['apiGroups', 'resources', 'verbs']) expect(rule[field]).not.toContain('*');
-      if (rule['resources'].includes('secrets'))
-        expect(rule['verbs'].sort()).toEqual(['get', 'list', 'watch']);
-      expect(rule['resources']).not.toContain('leases');
+    const roles = objs.filter((o) => ['ClusterRole', 'Role'].includes(o['kind']));
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) {
+      for (const rule of role['rules'] as Obj[]) {
+        for (const field of ['apiGroups', 'resources', 'verbs']) expect(rule[field]).not.toContain('*');
+        if (rule['resources'].includes('secrets')) expect(rule['verbs'].sort()).toEqual(['list', 'watch']);
+        if (role['kind'] === 'ClusterRole') expect(rule['resources']).not.toContain('leases');
+      }
     }
-    const leaseRole = objs.find(
+    const leaseRole = roles.find(
       (o) => o['kind'] === 'Role' && o['rules'].some((r: Obj) => r['resources'].includes('leases')),
     );
     expect(leaseRole?.['metadata']['namespace']).toBe(NAMESPACE);
@@ -419,9 +421,14 @@ describe('chart behaviour', () => {
     expect(find(scaled, 'PodDisruptionBudget', 'hubpo-gateway')['spec']['minAvailable']).toBe(1);
   });
 
-  it('scopes the operator to the watched namespaces with RoleBindings only', () => {
+  it('scopes the operator to the watched namespaces with RoleBindings, Namespaces (cluster-scoped) aside', () => {
     const objs = objects(render([], ['operator.watchNamespaces={team-a,team-b}']));
-    expect(objs.filter((o) => o['kind'] === 'ClusterRoleBinding')).toHaveLength(0);
+    const clusterBindings = objs.filter((o) => o['kind'] === 'ClusterRoleBinding');
+    expect(clusterBindings).toHaveLength(1);
+    const clusterWide = find(objs, 'ClusterRole', clusterBindings[0]!['roleRef']['name']);
+    expect(clusterWide['rules']).toEqual([
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
+    ]);
     const bindings = objs.filter(
       (o) => o['kind'] === 'RoleBinding' && o['roleRef']['kind'] === 'ClusterRole',
     );
@@ -543,6 +550,57 @@ describe('chart behaviour', () => {
   });
 });
 
+/**
+ * What the operator's ServiceAccount may do, from every Role/ClusterRole bound to it:
+ * `group|resource|verb|where`, where `*` is cluster-wide (a ClusterRoleBinding) or a namespace.
+ */
+function operatorGrants(objs: readonly Obj[]): string[] {
+  const deployment = find(objs, 'Deployment', 'hubpo-operator');
+  const sa = deployment['spec']['template']['spec']['serviceAccountName'];
+  const grants = new Set<string>();
+  for (const binding of objs.filter((o) => ['RoleBinding', 'ClusterRoleBinding'].includes(o['kind']))) {
+    const bound = (binding['subjects'] as Obj[]).some(
+      (s) => s['kind'] === 'ServiceAccount' && s['name'] === sa && s['namespace'] === NAMESPACE,
+    );
+    if (!bound) continue;
+    const where = binding['kind'] === 'ClusterRoleBinding' ? '*' : binding['metadata']['namespace'];
+    const ref = binding['roleRef'];
+    const role = objs.find(
+      (o) =>
+        o['kind'] === ref['kind'] &&
+        o['metadata']['name'] === ref['name'] &&
+        (ref['kind'] === 'ClusterRole' || o['metadata']['namespace'] === binding['metadata']['namespace']),
+    );
+    if (role === undefined)
+      throw new Error(`binding ${binding['metadata']['name']}: no ${ref['kind']} ${ref['name']}`);
+    for (const rule of role['rules'] as Obj[])
+      for (const group of rule['apiGroups'])
+        for (const resource of rule['resources'])
+          for (const verb of rule['verbs']) grants.add(`${group}|${resource}|${verb}|${where}`);
+  }
+  return [...grants].sort();
+}
+
+/** What OPERATOR_PERMISSIONS requires, in the same form, for a release watching `watched` (all: undefined). */
+function requiredGrants(watched: readonly string[] | undefined): string[] {
+  const out = OPERATOR_PERMISSIONS.flatMap((p) => {
+    const where = p.scope === 'own' ? [NAMESPACE] : p.scope === 'cluster' ? ['*'] : (watched ?? ['*']);
+    return p.verbs.flatMap((verb) => where.map((w) => `${p.apiGroup}|${p.resource}|${verb}|${w}`));
+  });
+  return [...new Set(out)].sort();
+}
+
+describe('operator RBAC', () => {
+  it('grants exactly the API calls the operator code makes, cluster-wide', () => {
+    expect(operatorGrants(objects(render([])))).toEqual(requiredGrants(undefined));
+  });
+
+  it('grants exactly the API calls the operator code makes, in the watched namespaces only', () => {
+    const objs = objects(render([], ['operator.watchNamespaces={team-a,team-b}']));
+    expect(operatorGrants(objs)).toEqual(requiredGrants(['team-a', 'team-b']));
+  });
+});
+
 describe('CRDs', () => {
   it('ships in charts/hubpo/crds/ exactly the generated crds/', () => {
     const names = readdirSync(join(ROOT, 'crds')).sort();
@@ -557,7 +615,9 @@ describe('CRDs', () => {
 
   it('has every kind the operator is granted', () => {
     const plurals = readdirSync(join(CHART, 'crds')).map((f) => f.replace('.hubpo.io.yaml', ''));
-    const role = objects(render([])).find((o) => o['kind'] === 'ClusterRole')!;
+    const role = objects(render([])).find(
+      (o) => o['kind'] === 'ClusterRole' && o['rules'][0]['apiGroups'].includes('hubpo.io'),
+    )!;
     expect([...role['rules'][0]['resources']].sort()).toEqual(plurals.sort());
   });
 });

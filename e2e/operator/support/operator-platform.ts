@@ -43,13 +43,7 @@ export class OperatorPlatform {
     await p.startControlPlane();
     p.kube = await startFakeKube({ bookmarkIntervalMs: 200, namespaces: ['shop', 'hubpo'] });
     p.kubeApi = new KubeHttp(p.kube.url);
-    for (const file of readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
-      await p.kubeApi.request(
-        'POST',
-        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-        parse(readFileSync(join(CRD_DIR, file), 'utf8')),
-      );
-    }
+    await installCrds(p.kubeApi);
     return p;
   }
 
@@ -185,6 +179,17 @@ export class KubeHttp {
 
   delete(plural: string, namespace: string, name: string): Promise<any> {
     return this.request('DELETE', this.path(plural, namespace, name));
+  }
+}
+
+/** Applies the repo's CRDs (`crds/*.yaml`) through the API server, as `kubectl apply -f crds/` would. */
+export async function installCrds(api: KubeHttp): Promise<void> {
+  for (const file of readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
+    await api.request(
+      'POST',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      parse(readFileSync(join(CRD_DIR, file), 'utf8')),
+    );
   }
 }
 

@@ -265,6 +265,8 @@ const RULES: readonly FeatureRule[] = Object.freeze([
  * degraded and reported as a warning. Prompt-cache breakpoints are hints and always dropped with
  * a warning. Streaming cannot be dropped and is always rejected. Pure: the input is not modified.
  */
+const NO_WARNINGS: readonly CapabilityWarning[] = Object.freeze([]);
+
 export function checkCapabilities(
   req: ChatRequest,
   capabilities: Capabilities,
@@ -277,10 +279,14 @@ export function checkCapabilities(
       details: { features: 'streaming' },
     });
   }
-  const unsupported = RULES.filter(
-    (rule) => rule.used(req, capabilities, family) && !rule.supported(capabilities),
-  );
-  if (unsupported.length === 0) return { request: req, warnings: [] };
+  // `supported` is a field lookup, `used` may walk every message: ask the cheap question first,
+  // so a target that carries every feature costs a few lookups per request.
+  let unsupported: FeatureRule[] | null = null;
+  for (const rule of RULES) {
+    if (!rule.supported(capabilities) && rule.used(req, capabilities, family))
+      (unsupported ??= []).push(rule);
+  }
+  if (unsupported === null) return { request: req, warnings: NO_WARNINGS };
   const blocking = unsupported.filter((rule) => rule.hint !== true);
   if (policy === 'reject' && blocking.length > 0) {
     const names = blocking.map((rule) => rule.feature);

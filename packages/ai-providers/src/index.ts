@@ -90,6 +90,13 @@ export type { OpenAIRenderOptions } from './ingress/openai/render-openai-respons
 export { OpenAIStreamRenderer } from './ingress/openai/openai-stream-renderer.js';
 export type { OpenAIStreamRenderOptions } from './ingress/openai/openai-stream-renderer.js';
 export { OpenAIUsageChunkFilter } from './ingress/openai/openai-usage-chunk-filter.js';
+export { OpenAIStreamPassthrough } from './ingress/openai/openai-stream-passthrough.js';
+export { passThroughOpenAIChatCompletion } from './ingress/openai/openai-completion-passthrough.js';
+export type { OpenAICompletionPassthrough } from './ingress/openai/openai-completion-passthrough.js';
+export type {
+  OpenAIStreamPassthroughOptions,
+  PassthroughOutput,
+} from './ingress/openai/openai-stream-passthrough.js';
 export { renderOpenAIError } from './ingress/openai/render-openai-error.js';
 export { renderOpenAIModels } from './ingress/openai/render-openai-models.js';
 

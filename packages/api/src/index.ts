@@ -5,7 +5,19 @@ export { AIModel, AIModelSpec, AIModelTarget, Pricing, PROVIDER_IDS } from './ki
 export type { ProviderId } from './kinds/ai-model.js';
 export { PromptTemplate, PromptTemplateSpec } from './kinds/prompt-template.js';
 export { Consumer, ConsumerSpec, ApiKeyCredential } from './kinds/consumer.js';
-export { Policy, PolicySpec, PolicyTargetRef, RateLimit } from './kinds/policy.js';
+export {
+  AICredentials,
+  AILogging,
+  DEFAULT_PROVIDER_KEY_HEADER,
+  MAX_REDACTION_PATTERN_LENGTH,
+  Policy,
+  PolicySpec,
+  PolicyTargetRef,
+  RateLimit,
+  REDACTION_DETECTORS,
+  RedactionPattern,
+} from './kinds/policy.js';
+export type { RedactionDetector } from './kinds/policy.js';
 export { KINDS, KIND_NAMES, isKindName, kindByPlural, validateResource } from './kind-registry.js';
 export type { AnyResource, KindInfo, KindName, PrinterColumn, ResourceByKind } from './kind-registry.js';
 export { SchemaValidator } from './validate.js';

@@ -118,8 +118,28 @@ export function checkConsumer(consumer: Consumer): FieldIssue[] {
 
 export function checkPolicy(policy: Policy): FieldIssue[] {
   const issues: FieldIssue[] = [];
-  if (policy.spec.authentication === undefined && policy.spec.rateLimit === undefined) {
-    issues.push({ path: '/spec', message: 'a policy needs at least one of authentication or rateLimit' });
+  const { authentication, rateLimit, aiLogging, aiCredentials } = policy.spec;
+  if (
+    authentication === undefined &&
+    rateLimit === undefined &&
+    aiLogging === undefined &&
+    aiCredentials === undefined
+  ) {
+    issues.push({
+      path: '/spec',
+      message: 'a policy needs at least one of authentication, rateLimit, aiLogging or aiCredentials',
+    });
   }
+  const names = new Set<string>();
+  aiLogging?.patterns?.forEach((p, i) => {
+    const at = `/spec/aiLogging/patterns/${i}`;
+    if (names.has(p.name)) issues.push({ path: `${at}/name`, message: `duplicate pattern name "${p.name}"` });
+    names.add(p.name);
+    try {
+      new RegExp(p.regex, 'g');
+    } catch (err) {
+      issues.push({ path: `${at}/regex`, message: err instanceof Error ? err.message : 'invalid regex' });
+    }
+  });
   return issues;
 }

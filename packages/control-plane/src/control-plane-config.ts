@@ -1,4 +1,6 @@
-import { HubpoError } from '@hubpo/core';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import { HubpoError, errorMessage } from '@hubpo/core';
 import { parseKey } from './clusters/secret-box.js';
 
 /** Everything the control plane needs to run; `configFromEnv` builds it from the environment. */
@@ -13,6 +15,8 @@ export interface ControlPlaneConfig {
   readonly adminAddr: string;
   /** `host:port` of the gRPC ConfigDiscovery server; port 0 picks a free port. */
   readonly grpcAddr: string;
+  /** TLS of the gRPC server (`HUBPO_GRPC_TLS_*`); plaintext when absent. */
+  readonly grpcTls?: GrpcTlsFiles;
   /** Enables the NATS JetStream driver when set. */
   readonly natsUrl?: string;
   /** Cluster of objects written through the admin API, always translated. */
@@ -45,6 +49,19 @@ export interface ControlPlaneConfig {
   readonly dataplaneKey?: string;
   /** A cluster with no operator heartbeat and no gateway activity for this long is shown unreachable. */
   readonly clusterSilenceMs: number;
+}
+
+/**
+ * PEM files of the gRPC server's TLS. The paths are kept, not the bytes: the server reads them
+ * when it starts, and a config object never holds key material that a log line could print.
+ */
+export interface GrpcTlsFiles {
+  /** Certificate chain, leaf first (`HUBPO_GRPC_TLS_CERT`). */
+  readonly certFile: string;
+  /** Its private key (`HUBPO_GRPC_TLS_KEY`). */
+  readonly keyFile: string;
+  /** CA bundle that gateway client certificates must chain to (`HUBPO_GRPC_TLS_CLIENT_CA`): mutual TLS. */
+  readonly clientCaFile?: string;
 }
 
 export const CONFIG_DEFAULTS = Object.freeze({
@@ -93,6 +110,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(natsUrl === undefined ? {} : { natsUrl }),
     ...clusterApiFromEnv(env),
+    ...grpcTlsFromEnv(env),
     adminToken,
     dataDir: nonEmpty(env['HUBPO_DATA_DIR']) ?? CONFIG_DEFAULTS.dataDir,
     adminAddr: address(env, 'HUBPO_ADMIN_ADDR', CONFIG_DEFAULTS.adminAddr),
@@ -129,6 +147,63 @@ function clusterApiFromEnv(
     ...(secretKey === undefined ? {} : { secretKey }),
     ...(dataplaneKey === undefined ? {} : { dataplaneKey }),
   };
+}
+
+/**
+ * `HUBPO_GRPC_TLS_CERT` + `HUBPO_GRPC_TLS_KEY` (both or neither) turn on TLS for gRPC;
+ * `HUBPO_GRPC_TLS_CLIENT_CA` adds mutual TLS. Each file is read and checked here, so a wrong
+ * path or a key that does not match the certificate stops the start with the variable named.
+ */
+function grpcTlsFromEnv(env: NodeJS.ProcessEnv): Pick<ControlPlaneConfig, 'grpcTls'> {
+  const certFile = nonEmpty(env['HUBPO_GRPC_TLS_CERT']);
+  const keyFile = nonEmpty(env['HUBPO_GRPC_TLS_KEY']);
+  const clientCaFile = nonEmpty(env['HUBPO_GRPC_TLS_CLIENT_CA']);
+  if (certFile === undefined && keyFile === undefined) {
+    if (clientCaFile !== undefined) {
+      throw new HubpoError(
+        'BAD_REQUEST',
+        'HUBPO_GRPC_TLS_CLIENT_CA needs HUBPO_GRPC_TLS_CERT and HUBPO_GRPC_TLS_KEY: mutual TLS runs over server TLS',
+      );
+    }
+    return {};
+  }
+  if (certFile === undefined || keyFile === undefined) {
+    const missing = certFile === undefined ? 'HUBPO_GRPC_TLS_CERT' : 'HUBPO_GRPC_TLS_KEY';
+    const present = certFile === undefined ? 'HUBPO_GRPC_TLS_KEY' : 'HUBPO_GRPC_TLS_CERT';
+    throw new HubpoError('BAD_REQUEST', `${missing} is required with ${present}: set both PEM files or neither`);
+  }
+  const cert = readPem('HUBPO_GRPC_TLS_CERT', certFile, 'CERTIFICATE');
+  const key = readPem('HUBPO_GRPC_TLS_KEY', keyFile, 'PRIVATE KEY');
+  try {
+    createSecureContext({ cert, key });
+  } catch {
+    throw new HubpoError(
+      'BAD_REQUEST',
+      'HUBPO_GRPC_TLS_KEY does not match the certificate of HUBPO_GRPC_TLS_CERT (or cannot be loaded)',
+    );
+  }
+  if (clientCaFile !== undefined) readPem('HUBPO_GRPC_TLS_CLIENT_CA', clientCaFile, 'CERTIFICATE');
+  return {
+    grpcTls: { certFile, keyFile, ...(clientCaFile === undefined ? {} : { clientCaFile }) },
+  };
+}
+
+/** Reads a PEM file that must hold a `-----BEGIN ...<label>-----` block; never echoes its content. */
+function readPem(name: string, path: string, label: string): Buffer {
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new HubpoError(
+      'BAD_REQUEST',
+      `${name}: cannot read "${path}" (${typeof code === 'string' ? code : errorMessage(err)})`,
+    );
+  }
+  if (!new RegExp(`-----BEGIN [A-Z ]*${label}-----`).test(content.toString('latin1'))) {
+    throw new HubpoError('BAD_REQUEST', `${name}: "${path}" holds no PEM ${label}`);
+  }
+  return content;
 }
 
 /** Splits `host:port` (IPv6 as `[::1]:port`). */

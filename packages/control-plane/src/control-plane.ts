@@ -6,6 +6,7 @@ import { createTelemetry } from '@hubpo/telemetry';
 import type { Telemetry } from '@hubpo/telemetry';
 import { createAdminApp } from './admin/admin-app.js';
 import type { AdminDeps } from './admin/admin-app.js';
+import { createAdminSecrets } from './admin/admin-secrets.js';
 import { AdminServer } from './admin/admin-server.js';
 import { createClusterApi } from './clusters/cluster-api.js';
 import type { ClusterApi } from './clusters/cluster-api.js';
@@ -97,6 +98,7 @@ async function assemble(
   const published = new PublishedSnapshots();
   const store = new ResourceStore(db);
   const clusterApi = createClusterApi(config, handle, store, logger, () => pipeline.trigger());
+  const secrets = createAdminSecrets(config, db, clusterApi.credentials, logger, () => pipeline.trigger());
   const registry = new GatewayRegistry({
     store: gatewayStore,
     clusters,
@@ -116,10 +118,11 @@ async function assemble(
     logger,
     metrics,
     ...(hooks.translate === undefined ? {} : { translate: hooks.translate }),
-    ...(clusterApi.credentials === undefined ? {} : { credentials: clusterApi.credentials }),
+    ...(secrets.credentials === undefined ? {} : { credentials: secrets.credentials }),
   });
   store.onCommit(() => pipeline.trigger());
   const translateFor = (): void => pipeline.trigger();
+  const usage = createUsagePipeline(config, db, logger, telemetry);
   const grpc = new GrpcConfigServer({
     address: config.grpcAddr,
     published,
@@ -129,6 +132,7 @@ async function assemble(
     onNewCluster: translateFor,
     keepaliveMs: config.grpcKeepaliveMs,
     keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
+    services: [usage.reporting],
   });
   const nats =
     config.natsUrl === undefined
@@ -141,7 +145,6 @@ async function assemble(
           logger,
           onNewCluster: translateFor,
         });
-  const usage = createUsagePipeline(config, db, logger, telemetry);
   const app = createAdminApp({
     ...adminDeps({
       config,
@@ -160,6 +163,7 @@ async function assemble(
       clusterApi,
     }),
     usage: usage.router,
+    secrets: secrets.router,
   });
   const admin = new AdminServer(app, config.adminAddr, logger);
   const runners: Runner[] = [

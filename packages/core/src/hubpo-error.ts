@@ -9,6 +9,8 @@ export const ErrorCodes = Object.freeze({
   INTERNAL: { code: 'HUBPO_ERR_INTERNAL', status: 500, retryable: true },
   BAD_REQUEST: { code: 'HUBPO_ERR_BAD_REQUEST', status: 400, retryable: false },
   PAYLOAD_TOO_LARGE: { code: 'HUBPO_ERR_PAYLOAD_TOO_LARGE', status: 413, retryable: false },
+  URI_TOO_LONG: { code: 'HUBPO_ERR_URI_TOO_LONG', status: 414, retryable: false },
+  HEADERS_TOO_LARGE: { code: 'HUBPO_ERR_HEADERS_TOO_LARGE', status: 431, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { code: 'HUBPO_ERR_UNSUPPORTED_MEDIA_TYPE', status: 415, retryable: false },
   VALIDATION: { code: 'HUBPO_ERR_VALIDATION', status: 422, retryable: false },
   NOT_FOUND: { code: 'HUBPO_ERR_NOT_FOUND', status: 404, retryable: false },

@@ -1,11 +1,14 @@
 // AI data path benchmark: OpenAI chat completions through the gateway runtime (AI rule ->
-// AIModel -> openai-compatible target) versus the same mock upstream called directly.
+// AIModel -> openai-compatible target) versus the same mock upstream called directly, and versus
+// issue 3's reference, a bare ten-line node:http pass-through (`serveBare`); every run prints the
+// gateway's req/s and CPU per request as a share of the pass-through's (target >= 70%).
 //
 //   pnpm build && node packages/gateway/bench/ai-chat.bench.mjs [--duration 5s] [--connections 10]
-//                                                      [--runs 3] [--telemetry] [--ttfb-requests 2000]
+//                          [--runs 3] [--telemetry] [--ttfb-requests 2000] [--cases json,sse,ttfb]
 //
-// Layout (2 cores): the gateway runs pinned to CPU 0 (`taskset -c 0`); wrk, the TTFB client and
-// the mock upstream share CPU 1. The upstream speaks the OpenAI wire format:
+// Layout (2 cores): the gateway and the bare pass-through run pinned to CPU 0 (`taskset -c 0`,
+// measured one after the other); wrk, the TTFB client and the mock upstream share CPU 1. The
+// upstream speaks the OpenAI wire format:
 //   - model `fast`: a 20-token answer, JSON or SSE (22 chunks + usage + [DONE]) written at once;
 //   - model `paced`: SSE whose first content chunk goes out at once and the rest 10 ms later, so
 //     time to first byte (TTFB) shows whether the gateway relays a chunk as soon as it arrives
@@ -30,6 +33,7 @@ const { values: options } = parseArgs({
   options: {
     'serve-gateway': { type: 'boolean', default: false },
     'serve-upstream': { type: 'boolean', default: false },
+    'serve-bare': { type: 'boolean', default: false },
     port: { type: 'string' },
     upstream: { type: 'string' },
     telemetry: { type: 'boolean', default: false },
@@ -38,6 +42,10 @@ const { values: options } = parseArgs({
     runs: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '2s' },
     'ttfb-requests': { type: 'string', default: '2000' },
+    // Which parts to run: json (non-streaming), sse (streaming), rate (fixed rate), ttfb.
+    cases: { type: 'string', default: 'json,sse,rate,ttfb' },
+    rate: { type: 'string', default: '1000' },
+    'rate-seconds': { type: 'string', default: '10' },
     'gateway-cpu': { type: 'string', default: '0' },
     'load-cpu': { type: 'string', default: availableParallelism() > 1 ? '1' : '0' },
   },
@@ -179,6 +187,33 @@ async function serveGateway(port, upstream, withTelemetry) {
   createServer({ keepAlive: true }, (req, res) => runtime.handle(req, res)).listen(port, '127.0.0.1');
 }
 
+// ---- the reference: a bare ten-line Node pass-through --------------------------------------------
+
+/**
+ * What issue 3's "70% of a bare ten-line Node pass-through" means: node:http in, node:http out on
+ * a keep-alive Agent, bodies piped both ways, no parsing, no headers of its own.
+ */
+function serveBare(port, upstream) {
+  process.once('SIGTERM', () => process.exit(0));
+  const { hostname, port: upstreamPort } = new URL(upstream);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+    const options = {
+      hostname,
+      port: upstreamPort,
+      path: req.url,
+      method: req.method,
+      headers: req.headers,
+      agent,
+    };
+    const out = httpRequest(options, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    req.pipe(out);
+  }).listen(port, '127.0.0.1');
+}
+
 // ---- TTFB client ----------------------------------------------------------------------------------
 
 /** Sequential streamed calls; time from sending the request to the first content chunk. */
@@ -218,6 +253,51 @@ async function measureTtfb(url, requests) {
   samples.sort((a, b) => a - b);
   const pct = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
   return { p50: pct(50), p90: pct(90), p99: pct(99) };
+}
+
+// ---- fixed-rate client -----------------------------------------------------------------------------
+
+/**
+ * Open-loop load: `rate` non-streaming calls per second for `seconds` (the first second is
+ * warm-up), each timed from when it was due to be sent, not from when it went out, so a stall
+ * counts for every call it delayed (no coordinated omission).
+ */
+function measureAtRate(url, rate, seconds) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const body = chatBody('fast', false);
+  const target = new URL('/v1/chat/completions', url);
+  const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  const total = rate * seconds;
+  const samples = [];
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    let sent = 0;
+    let done = 0;
+    const finish = () => {
+      agent.destroy();
+      samples.sort((a, b) => a - b);
+      const pct = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
+      resolve({ p50: pct(50), p90: pct(90), p99: pct(99) });
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
+      while (sent < due) {
+        const i = sent++;
+        const intended = start + (i * 1000) / rate;
+        const req = httpRequest(target, { method: 'POST', agent, headers }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (i >= rate) samples.push(performance.now() - intended);
+            if (++done === total) finish();
+          });
+        });
+        req.on('error', reject);
+        req.end(body);
+      }
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
 }
 
 // ---- orchestration ---------------------------------------------------------------------------------
@@ -286,7 +366,7 @@ function runWrkPost(url, body, { duration, connections }, dir) {
 function fmt(name, r) {
   const l = r.latency;
   return (
-    `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${l.p50.toFixed(2)} ms  p99 ${l.p99.toFixed(2)} ms` +
+    `${name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${l.p50.toFixed(2)} ms  p99 ${l.p99.toFixed(2)} ms` +
     (Number.isFinite(r.perCpuSecond)
       ? `   ${r.perCpuSecond.toFixed(0).padStart(6)} req per gateway CPU-s`
       : '') +
@@ -301,43 +381,80 @@ async function orchestrate() {
   const gatewayArgs = ['--serve-gateway', '--upstream', upstream.url];
   if (options.telemetry) gatewayArgs.push('--telemetry');
   const gateway = await start(options['gateway-cpu'], gatewayArgs);
+  const bare = await start(options['gateway-cpu'], ['--serve-bare', '--upstream', upstream.url]);
   console.log(
     `# gateway on CPU ${options['gateway-cpu']}, wrk + upstream + TTFB client on CPU ${options['load-cpu']}; ` +
+      `bare pass-through on CPU ${options['gateway-cpu']} too; ` +
       `wrk -t1 -c${options.connections} -d${options.duration}; ${options.runs} round(s), best kept; ` +
       `telemetry ${options.telemetry ? 'on' : 'off'}; node ${process.version}`,
   );
   try {
+    const wanted = new Set(options.cases.split(','));
     const cases = [
-      { name: 'non-streaming', body: chatBody('fast', false) },
-      { name: 'streaming (22 chunks)', body: chatBody('fast', true) },
-    ];
+      { id: 'json', name: 'non-streaming', body: chatBody('fast', false) },
+      { id: 'sse', name: 'streaming (22 chunks)', body: chatBody('fast', true) },
+    ].filter((c) => wanted.has(c.id));
     for (const c of cases) {
-      const best = { direct: null, gateway: null };
+      const subjects = [
+        ['direct', upstream, null],
+        ['bare pass-through', bare, bare.pid],
+        ['through the gateway', gateway, gateway.pid],
+      ];
+      const best = subjects.map(() => null);
       for (let round = 0; round < Number(options.runs); round++) {
-        for (const [label, target] of [
-          ['direct', upstream],
-          ['gateway', gateway],
-        ]) {
-          const result = measureOnce(target, label === 'gateway' ? gateway.pid : null, c.body, round, dir);
-          best[label] = best[label] === null || result.rps > best[label].rps ? result : best[label];
-        }
+        subjects.forEach(([, target, pid], i) => {
+          const result = measureOnce(target, pid, c.body, round, dir);
+          best[i] = best[i] === null || result.rps > best[i].rps ? result : best[i];
+        });
       }
-      console.log(fmt(`${c.name}, direct`, best.direct));
-      console.log(fmt(`${c.name}, through the gateway`, best.gateway));
+      subjects.forEach(([label], i) => console.log(fmt(`${c.name}, ${label}`, best[i])));
+      const share = (best[2].rps / best[1].rps) * 100;
+      const perCpu = (best[2].perCpuSecond / best[1].perCpuSecond) * 100;
+      console.log(
+        `# ${c.name}: gateway = ${share.toFixed(0)}% of the bare pass-through's req/s ` +
+          `(${perCpu.toFixed(0)}% per CPU-second); target >= 70%`,
+      );
     }
+    if (wanted.has('rate')) {
+      const rate = Number(options.rate);
+      const seconds = Number(options['rate-seconds']);
+      const results = [];
+      for (const [label, target] of [
+        ['direct', upstream],
+        ['bare pass-through', bare],
+        ['through the gateway', gateway],
+      ]) {
+        waitForQuiet();
+        const r = runClient('--rate-client', target.url, String(rate), String(seconds));
+        results.push(r);
+        console.log(
+          `${`${rate} req/s non-streaming, ${label}`.padEnd(44)} p50 ${r.p50.toFixed(2)} ms  ` +
+            `p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`,
+        );
+      }
+      console.log(
+        `# at ${rate} req/s the gateway adds ${(results[2].p50 - results[0].p50).toFixed(2)} ms at p50, ` +
+          `${(results[2].p99 - results[0].p99).toFixed(2)} ms at p99 (target <= 1 ms)`,
+      );
+    }
+    if (!wanted.has('ttfb')) return;
     waitForQuiet();
     const requests = Number(options['ttfb-requests']);
     const direct = await runTtfbClient(upstream.url, requests);
+    const viaBare = await runTtfbClient(bare.url, requests);
     const through = await runTtfbClient(gateway.url, requests);
     const line = (name, t) =>
-      `${name.padEnd(34)} TTFB p50 ${t.p50.toFixed(2)} ms  p90 ${t.p90.toFixed(2)} ms  p99 ${t.p99.toFixed(2)} ms`;
+      `${name.padEnd(44)} TTFB p50 ${t.p50.toFixed(2)} ms  p90 ${t.p90.toFixed(2)} ms  p99 ${t.p99.toFixed(2)} ms`;
     console.log(line('paced stream, direct', direct));
+    console.log(line('paced stream, bare pass-through', viaBare));
     console.log(line('paced stream, through the gateway', through));
     console.log(
-      `# gateway adds ${(through.p50 - direct.p50).toFixed(2)} ms to TTFB at p50 (the upstream holds the rest 10 ms)`,
+      `# gateway adds ${(through.p50 - direct.p50).toFixed(2)} ms to TTFB at p50, ` +
+        `${(through.p99 - direct.p99).toFixed(2)} ms at p99 (target <= 1 ms; the upstream holds the rest 10 ms)`,
     );
   } finally {
     await gateway.stop();
+    await bare.stop();
     await upstream.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -356,24 +473,35 @@ function measureOnce(target, gatewayPid, body, round, dir) {
 
 /** The TTFB client runs in its own process on the load CPU, so it does not share the orchestrator. */
 function runTtfbClient(url, requests) {
-  const [command, args] = pinned(options['load-cpu'], process.execPath, [
+  return runClient('--ttfb-client', url, String(requests));
+}
+
+/** A client mode of this script (`--ttfb-client`, `--rate-client`) in its own process on the load CPU. */
+function runClient(mode, ...args) {
+  const [command, argv] = pinned(options['load-cpu'], process.execPath, [
     ...process.execArgv,
     fileURLToPath(import.meta.url),
-    '--ttfb-client',
-    url,
-    String(requests),
+    mode,
+    ...args,
   ]);
-  const out = spawnSync(command, args, { encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`TTFB client failed: ${out.stderr}`);
+  const out = spawnSync(command, argv, { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`${mode} failed: ${out.stderr}`);
   return JSON.parse(out.stdout.trim().split('\n').at(-1));
 }
 
 const ttfbAt = process.argv.indexOf('--ttfb-client');
+const rateAt = process.argv.indexOf('--rate-client');
 if (ttfbAt >= 0) {
   const result = await measureTtfb(process.argv[ttfbAt + 1], Number(process.argv[ttfbAt + 2]));
   process.stdout.write(`${JSON.stringify(result)}\n`);
+} else if (rateAt >= 0) {
+  const [url, rate, seconds] = process.argv.slice(rateAt + 1);
+  const result = await measureAtRate(url, Number(rate), Number(seconds));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 } else if (options['serve-upstream']) {
   serveUpstream(Number(options.port));
+} else if (options['serve-bare']) {
+  serveBare(Number(options.port), options.upstream);
 } else if (options['serve-gateway']) {
   await serveGateway(Number(options.port), options.upstream, options.telemetry);
 } else {

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { HubpoError } from '@hubpo/core';
+import { HubpoError, errorMessage } from '@hubpo/core';
 import type { FieldIssue } from '@hubpo/core';
 
 /** Build identity sent to the control plane (Node.build) and shown on `/config`. */
@@ -21,6 +22,8 @@ export type ConfigDriverConfig =
       readonly kind: 'grpc';
       /** gRPC target of the control plane's ConfigDiscovery service (`host:port`, `dns:///...`). */
       readonly target: string;
+      /** TLS to the control plane; plaintext when absent. */
+      readonly tls?: GrpcClientTls;
     }
   | {
       readonly kind: 'nats';
@@ -29,6 +32,20 @@ export type ConfigDriverConfig =
       /** KV bucket name; the @hubpo/snapshot default when absent. */
       readonly bucket?: string;
     };
+
+/**
+ * TLS of the gRPC connection to the control plane (PEM file paths, read when the driver starts,
+ * so a config object never holds key material).
+ */
+export interface GrpcClientTls {
+  /** CA bundle the control plane's certificate must chain to (`HUBPO_CONTROL_PLANE_GRPC_CA`). */
+  readonly caFile: string;
+  /** Client certificate chain and key for mutual TLS (`HUBPO_CONTROL_PLANE_GRPC_CERT`, `_KEY`). */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  /** Name checked against the server certificate instead of the target's host (`_SERVER_NAME`). */
+  readonly serverName?: string;
+}
 
 /** Timers of the gateway, in milliseconds. Every field has a default (`DEFAULT_GATEWAY_TIMEOUTS`). */
 export interface GatewayTimeouts {
@@ -192,7 +209,8 @@ function parseDriver(
       issues.push({ path: 'HUBPO_CONTROL_PLANE_GRPC', message: `"${target}" is not host:port` });
       return undefined;
     }
-    return { kind: 'grpc', target };
+    const tls = parseGrpcTls(read, issues);
+    return { kind: 'grpc', target, ...(tls === undefined ? {} : { tls }) };
   }
   if (kind === 'nats') {
     const url = read('NATS_URL') ?? 'nats://127.0.0.1:4222';
@@ -208,6 +226,62 @@ function parseDriver(
   }
   issues.push({ path: 'HUBPO_CONFIG_DRIVER', message: `"${kind}" is not one of grpc, nats` });
   return undefined;
+}
+
+/**
+ * `HUBPO_CONTROL_PLANE_GRPC_CA` turns on TLS; `HUBPO_CONTROL_PLANE_GRPC_CERT` and `_KEY` (both or
+ * neither) add a client certificate; `_SERVER_NAME` overrides the name checked. Files are read
+ * here so that a wrong path is reported at start, with its variable; contents are never echoed.
+ */
+function parseGrpcTls(
+  read: (name: string) => string | undefined,
+  issues: FieldIssue[],
+): GrpcClientTls | undefined {
+  const caFile = read('HUBPO_CONTROL_PLANE_GRPC_CA');
+  const certFile = read('HUBPO_CONTROL_PLANE_GRPC_CERT');
+  const keyFile = read('HUBPO_CONTROL_PLANE_GRPC_KEY');
+  const serverName = read('HUBPO_CONTROL_PLANE_GRPC_SERVER_NAME');
+  if (caFile === undefined) {
+    for (const [name, value] of [
+      ['HUBPO_CONTROL_PLANE_GRPC_CERT', certFile],
+      ['HUBPO_CONTROL_PLANE_GRPC_KEY', keyFile],
+      ['HUBPO_CONTROL_PLANE_GRPC_SERVER_NAME', serverName],
+    ] as const) {
+      if (value !== undefined)
+        issues.push({ path: name, message: 'needs HUBPO_CONTROL_PLANE_GRPC_CA (the CA that signed the control plane certificate)' });
+    }
+    return undefined;
+  }
+  checkPem('HUBPO_CONTROL_PLANE_GRPC_CA', caFile, 'CERTIFICATE', issues);
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    const missing = certFile === undefined ? 'HUBPO_CONTROL_PLANE_GRPC_CERT' : 'HUBPO_CONTROL_PLANE_GRPC_KEY';
+    issues.push({ path: missing, message: 'client certificate and key go together: set both or neither' });
+  }
+  if (certFile !== undefined) checkPem('HUBPO_CONTROL_PLANE_GRPC_CERT', certFile, 'CERTIFICATE', issues);
+  if (keyFile !== undefined) checkPem('HUBPO_CONTROL_PLANE_GRPC_KEY', keyFile, 'PRIVATE KEY', issues);
+  return {
+    caFile,
+    ...(certFile === undefined ? {} : { certFile }),
+    ...(keyFile === undefined ? {} : { keyFile }),
+    ...(serverName === undefined ? {} : { serverName }),
+  };
+}
+
+/** Reports `name` unless `path` is readable and holds a `-----BEGIN ...<label>-----` block. */
+function checkPem(name: string, path: string, label: string, issues: FieldIssue[]): void {
+  let content: string;
+  try {
+    content = readFileSync(path, 'latin1');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    issues.push({
+      path: name,
+      message: `cannot read "${path}" (${typeof code === 'string' ? code : errorMessage(err)})`,
+    });
+    return;
+  }
+  if (!new RegExp(`-----BEGIN [A-Z ]*${label}-----`).test(content))
+    issues.push({ path: name, message: `"${path}" holds no PEM ${label}` });
 }
 
 function parseAddress(name: string, value: string, issues: FieldIssue[]): ListenAddress | undefined {

@@ -13,6 +13,7 @@ import { GrpcConfigDriver } from './config/grpc-config-driver.js';
 import { LastKnownGoodFile } from './config/last-known-good-file.js';
 import { NatsConfigDriver } from './config/nats-config-driver.js';
 import { RuntimeSlot } from './config/runtime-slot.js';
+import { pinoAILogSink } from './ai/index.js';
 import type { BreakerSettings, UsageSink } from './ai/index.js';
 import { GATEWAY_BUILD, redactUrl, resolveTimeouts } from './gateway-config.js';
 import type { GatewayConfig, GatewayTimeouts } from './gateway-config.js';
@@ -89,6 +90,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       ...(options.aiBreaker === undefined ? {} : { breaker: options.aiBreaker }),
       ...(config.dataplaneKey === undefined ? {} : { dataplaneKey: config.dataplaneKey }),
       warn: (message, fields) => logger.warn(fields, message),
+      aiLog: pinoAILogSink(logger),
     },
   });
   const applier = new ConfigApplier({

@@ -9,6 +9,7 @@ export {
 } from './gateway-config.js';
 export type {
   ConfigDriverConfig,
+  GrpcClientTls,
   GatewayConfig,
   GatewayTimeouts,
   HostFacts,
@@ -21,10 +22,13 @@ export { LKG_FILE_NAME } from './config/last-known-good-file.js';
 // AI data path (issue 3): the usage sink extension point, a test sink, response header names.
 export { AIHeaders, DISCARD_USAGE, MemoryUsageSink } from './ai/index.js';
 export type { AIOptions, BreakerSettings, UsageRecord, UsageSink } from './ai/index.js';
-// Usage pipeline: the JetStream publisher of usage records (docs/design/usage-pipeline.md).
+// Usage pipeline: the JetStream publisher and the gRPC reporter of usage records
+// (docs/design/usage-pipeline.md).
 export { JetStreamUsageSink } from './usage/jetstream-usage-sink.js';
+export { GrpcUsageSink } from './usage/grpc-usage-sink.js';
+export type { GrpcUsageSinkOptions } from './usage/grpc-usage-sink.js';
 export type { JetStreamUsageSinkOptions, UsageSinkStats } from './usage/jetstream-usage-sink.js';
 export { USAGE_METRIC_NAMES } from './usage/usage-sink-metrics.js';
 export type { UsageDropReason } from './usage/usage-sink-metrics.js';
 export { createUsageSink, loadUsageSinkConfig } from './usage/usage-sink-config.js';
-export type { UsageSinkConfig } from './usage/usage-sink-config.js';
+export type { ProcessUsageSink, UsageSinkConfig } from './usage/usage-sink-config.js';

@@ -35,11 +35,7 @@ async function main(): Promise<void> {
   });
   const telemetry = createGatewayTelemetry(config);
   const usageSink = createUsageSink(usage, config, logger, telemetry);
-  const gateway = await createGateway(config, {
-    logger,
-    telemetry,
-    ...(usageSink === undefined ? {} : { usageSink }),
-  });
+  const gateway = await createGateway(config, { logger, telemetry, usageSink });
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -60,7 +56,7 @@ async function main(): Promise<void> {
     // Requests drain first (each ends with its usage record), then buffered records are published.
     gateway
       .stop()
-      .then(() => usageSink?.stop(USAGE_FLUSH_MS))
+      .then(() => usageSink.stop(USAGE_FLUSH_MS))
       .then(() => telemetry.shutdown())
       .then(
         () => process.exit(0),

@@ -1,7 +1,13 @@
 import {
   ackSubject,
   ackSubjectFilter,
+  blobChunkKvKey,
+  clusterBlobsFilter,
+  clusterResourcesFilter,
+  manifestBlobName,
   manifestKvKey,
+  parseBlobChunkKvKey,
+  parseBlobName,
   parseResourceKvKey,
   resourceBlobName,
   resourceKvKey,
@@ -33,6 +39,34 @@ describe('config KV layout', () => {
   it('rejects keys it did not write', () => {
     expect(() => parseResourceKvKey('prod.manifest')).toThrow();
     expect(() => parseResourceKvKey('prod.res.Route')).toThrow();
-    expect(resourceBlobName('prod', '0123456789abcdef')).toBe('prod.res.0123456789abcdef');
+  });
+
+  it('keeps blob chunks in the bucket, apart from resources, and reads their names back', () => {
+    const name = resourceBlobName('prod.eu', '0123456789abcdef', 524_288);
+    expect(name).toBe('prod=2Eeu.blob.res.0123456789abcdef.524288');
+    const chunk = blobChunkKvKey(name, 3);
+    expect(chunk).toMatch(kvKey);
+    expect(parseBlobChunkKvKey(chunk)).toEqual({
+      cluster: 'prod.eu',
+      what: 'res',
+      id: '0123456789abcdef',
+      chunkBytes: 524_288,
+      object: name,
+      index: 3,
+    });
+    // The publisher's resource scan and its blob collection never see each other's keys.
+    expect(chunk.startsWith(clusterResourcesFilter('prod.eu').slice(0, -1))).toBe(false);
+    expect(chunk.startsWith(clusterBlobsFilter('prod.eu').slice(0, -1))).toBe(true);
+    expect(() => parseResourceKvKey(chunk)).toThrow();
+    const sha = 'ab'.repeat(32);
+    expect(parseBlobName(manifestBlobName('prod', sha, 2048))).toMatchObject({ what: 'manifest', id: sha });
+  });
+
+  it('refuses blob names it did not write, such as object-store names of the old layout', () => {
+    expect(() => parseBlobName('prod.res.0123456789abcdef')).toThrow();
+    expect(() => parseBlobName('prod.blob.res.0123456789abcdef.12')).toThrow(); // chunk too small
+    expect(() => parseBlobName('prod.blob.res.not-hex.4096')).toThrow();
+    expect(() => parseBlobChunkKvKey('prod.blob.res.0123456789abcdef.4096.x')).toThrow();
+    expect(() => resourceBlobName('prod', '../../etc', 4096)).toThrow();
   });
 });

@@ -61,6 +61,23 @@ export type {
 export { encodeUsageRecord, decodeUsageRecord } from './usage-record.js';
 export type { UsageRecord } from './usage-record.js';
 export {
+  USAGE_REPORTING_SERVICE_NAME,
+  MAX_USAGE_BATCH_RECORDS,
+  loadUsageReporting,
+  encodeUsageBatch,
+  decodeUsageBatch,
+  encodeUsageAck,
+  decodeUsageAck,
+} from './usage-reporting-service.js';
+export type {
+  UsageAck,
+  UsageBatch,
+  UsageReportingClient,
+  UsageReportingClientConstructor,
+  UsageReportingHandlers,
+  UsageReportingServiceDefinition,
+} from './usage-reporting-service.js';
+export {
   USAGE_STREAM,
   USAGE_SUBJECT_PREFIX,
   USAGE_SUBJECTS,
@@ -82,14 +99,17 @@ export { writeSnapshotFileAtomic, readSnapshotFile } from './snapshot-file-io.js
 export { escapeKeyToken, unescapeKeyToken } from './key-token.js';
 export {
   DEFAULT_CONFIG_BUCKET,
-  DEFAULT_BLOB_BUCKET,
   CONFIG_ACK_SUBJECT_PREFIX,
   resourceKvKey,
   parseResourceKvKey,
   manifestKvKey,
+  clusterBlobsFilter,
+  kvStreamName,
   ackSubject,
   ackSubjectFilter,
 } from './config-kv-layout.js';
+export { configMirrorStreamConfig, ensureConfigMirror } from './nats-config-mirror.js';
+export type { ConfigMirrorOptions } from './nats-config-mirror.js';
 export { NatsConfigBucket } from './nats-config-bucket.js';
 export type { NatsConfigBucketOptions, PublishResult } from './nats-config-bucket.js';
 export type { ConfigManifest, ManifestWatch, ManifestWatchOptions } from './nats-manifest-watch.js';

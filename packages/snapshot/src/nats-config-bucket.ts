@@ -1,23 +1,20 @@
 import { createHash } from 'node:crypto';
-import type {
-  JetStreamClient,
-  JetStreamManager,
-  KV,
-  KvEntry,
-  MsgRequest,
-  NatsConnection,
-  ObjectStore,
-} from 'nats';
+import type { JetStreamManager, KV, KvEntry, MsgRequest, NatsConnection } from 'nats';
 import { HubpoError } from '@hubpo/core';
 import { manifestCodec, storedResourceCodec } from './config-codec.js';
 import {
-  DEFAULT_BLOB_BUCKET,
   DEFAULT_CONFIG_BUCKET,
-  clusterBlobPrefix,
-  clusterKeysFilter,
+  MAX_BLOB_BYTES,
+  MAX_BLOB_CHUNKS,
+  MIN_BLOB_CHUNK_BYTES,
+  blobChunkKvKey,
+  clusterBlobsFilter,
   clusterResourcesFilter,
+  kvStreamName,
   manifestBlobName,
   manifestKvKey,
+  parseBlobChunkKvKey,
+  parseBlobName,
   parseResourceKvKey,
   resourceBlobName,
   resourceKvKey,
@@ -34,17 +31,16 @@ import type { Snapshot, SnapshotResource } from './snapshot.js';
 export interface NatsConfigBucketOptions {
   /** KV bucket name; default "hubpo-config". */
   readonly bucket?: string;
-  /** Object store for values too large for a KV message; default "hubpo-config-blobs". */
-  readonly blobBucket?: string;
   /**
-   * Create the bucket and object store when missing (the publisher). False (the default, for
+   * Create the bucket when missing (the publisher). False (the default, for
    * gateways, which may only read) binds without checking: reads fail and watches retry until
    * the control plane has created the bucket, so a gateway may start first.
    */
   readonly create?: boolean;
   /**
    * When binding: read with JetStream direct gets, which any replica or leaf-node mirror can
-   * answer (buckets created by this class on nats-server 2.9+ allow them). Default true.
+   * answer (buckets created by this class and mirrors made by `ensureConfigMirror` on
+   * nats-server 2.9+ allow them). Default true.
    */
   readonly allowDirect?: boolean;
   /** When creating: values kept per key (1 = only the current one). */
@@ -52,8 +48,9 @@ export interface NatsConfigBucketOptions {
   /** When creating: stream replicas. */
   readonly replicas?: number;
   /**
-   * Encoded values above this size (bytes) go to the object store, default 512 KiB; lowered
-   * below the server's max_payload when needed.
+   * Encoded values above this size (bytes) are split into chunks of this size, stored as KV
+   * entries of their own (blobs); default 512 KiB, lowered below the server's max_payload when
+   * needed, at least 1 KiB.
    */
   readonly inlineLimitBytes?: number;
   /** KV operations in flight at once; default 256. */
@@ -70,13 +67,15 @@ export interface PublishResult {
   /** Resources written (added or changed) and deleted. */
   readonly written: number;
   readonly deleted: number;
-  /** Of `written`, how many went to the object store. */
+  /** Of `written`, how many were stored as chunked blobs. */
   readonly offloaded: number;
 }
 
 const KIB = 1024;
 const PAYLOAD_MARGIN = 8 * KIB;
 const EMPTY = new Uint8Array(0);
+/** Chunk keys deleted per publish at most (the rest go with the next publish). */
+const MAX_COLLECT = 10_000;
 
 /**
  * A cluster-keyed view of the config KV bucket, used by the control plane to publish snapshots
@@ -90,17 +89,12 @@ const EMPTY = new Uint8Array(0);
  */
 export class NatsConfigBucket {
   readonly #nc: NatsConnection;
-  readonly #js: JetStreamClient;
   readonly #kv: KV;
-  readonly #blobBucket: string;
-  readonly #create: boolean;
-  readonly #replicas: number;
   readonly #inlineLimit: number;
   readonly #concurrency: number;
   readonly #barrierTimeoutMs: number;
   readonly #onError: (err: unknown) => void;
   readonly #bucket: string;
-  #objectStore: Promise<ObjectStore> | undefined;
   #manager: Promise<JetStreamManager> | undefined;
   /**
    * Publisher: what the bucket holds per cluster (key -> version) after this instance's last
@@ -116,13 +110,12 @@ export class NatsConfigBucket {
   private constructor(nc: NatsConnection, kv: KV, options: NatsConfigBucketOptions) {
     this.#nc = nc;
     this.#bucket = options.bucket ?? DEFAULT_CONFIG_BUCKET;
-    this.#js = nc.jetstream();
     this.#kv = kv;
-    this.#blobBucket = options.blobBucket ?? DEFAULT_BLOB_BUCKET;
-    this.#create = options.create ?? false;
-    this.#replicas = options.replicas ?? 1;
     const maxPayload = nc.info?.max_payload ?? 1024 * KIB;
-    this.#inlineLimit = Math.min(options.inlineLimitBytes ?? 512 * KIB, maxPayload - PAYLOAD_MARGIN);
+    this.#inlineLimit = Math.max(
+      MIN_BLOB_CHUNK_BYTES,
+      Math.min(options.inlineLimitBytes ?? 512 * KIB, maxPayload - PAYLOAD_MARGIN),
+    );
     this.#concurrency = options.concurrency ?? 256;
     this.#barrierTimeoutMs = options.barrierTimeoutMs ?? 10_000;
     this.#onError = options.onError ?? (() => undefined);
@@ -138,12 +131,10 @@ export class NatsConfigBucket {
           ? { history: options.history ?? 1, replicas: options.replicas ?? 1 }
           : { bindOnly: true, allow_direct: options.allowDirect ?? true },
       );
-    const bucket = new NatsConfigBucket(nc, kv, options);
-    if (bucket.#create) await bucket.#blobs();
-    return bucket;
+    return new NatsConfigBucket(nc, kv, options);
   }
 
-  /** Encoded values larger than this many bytes are offloaded to the object store. */
+  /** Encoded values larger than this many bytes are stored as chunked blobs (chunks of this size). */
   get inlineLimitBytes(): number {
     return this.#inlineLimit;
   }
@@ -272,13 +263,17 @@ export class NatsConfigBucket {
     if (held === undefined || current === null || current.revision !== held.manifestSeq) return undefined;
     // STREAM.MSG.GET with next_by_subj (nats-server 2.9+): the first message of the cluster at or
     // after that sequence. nats.js v2 types list next_by_subj for direct get only.
+    // Only resource keys count: blob chunks are collected after the manifest, and a chunk is
+    // verified against its reference on every read.
     const query = {
       seq: held.manifestSeq + 1,
-      next_by_subj: `$KV.${this.#bucket}.${clusterKeysFilter(cluster)}`,
+      next_by_subj: `$KV.${this.#bucket}.${clusterResourcesFilter(cluster)}`,
     };
     try {
-      await (await this.#jsm()).streams.getMessage(`KV_${this.#bucket}`, query as unknown as MsgRequest);
-      return undefined; // something wrote to this cluster's keys after our manifest
+      await (
+        await this.#jsm()
+      ).streams.getMessage(kvStreamName(this.#bucket), query as unknown as MsgRequest);
+      return undefined; // something wrote to this cluster's resources after our manifest
     } catch (err) {
       if ((err as { code?: unknown }).code === '404') return held.versions;
       this.#onError(err);
@@ -301,7 +296,10 @@ export class NatsConfigBucket {
       const entry = await this.#kv.get(kvKey);
       if (entry === null || entry.operation !== 'PUT') return;
       try {
-        held.set(key, storedResourceCodec.decode(entry.value).version);
+        const stored = storedResourceCodec.decode(entry.value);
+        // A BlobRef this layout cannot read (an object-store blob of an older publisher) is
+        // rewritten, so readers find every payload in the bucket.
+        held.set(key, stored.blob === undefined || isBlobName(stored.blob.object) ? stored.version : '');
       } catch {
         held.set(key, ''); // unreadable: rewritten or deleted by this publish
       }
@@ -317,7 +315,7 @@ export class NatsConfigBucket {
       await this.#kv.put(key, inline);
       return false;
     }
-    const blob = await this.#putBlob(resourceBlobName(cluster, res.version), res.payload);
+    const blob = await this.#putBlob(resourceBlobName(cluster, res.version, this.#inlineLimit), res.payload);
     const stored = { kind: res.kind, name: res.name, version: res.version, payload: EMPTY, blob };
     await this.#kv.put(key, storedResourceCodec.encode(stored));
     return true;
@@ -336,7 +334,7 @@ export class NatsConfigBucket {
     };
     let value = manifestCodec.encode(manifest);
     if (value.length > this.#inlineLimit) {
-      const blob = await this.#putBlob(manifestBlobName(cluster, sha256Hex(value)), value);
+      const blob = await this.#putBlob(manifestBlobName(cluster, sha256Hex(value), this.#inlineLimit), value);
       manifest = { ...manifest, resources: new Map(), blob };
       value = manifestCodec.encode(manifest);
     }
@@ -360,8 +358,8 @@ export class NatsConfigBucket {
   }
 
   /**
-   * Deletes the cluster's blobs that neither the new nor the previous manifest references
-   * (readers of the previous revision may still be fetching its blobs).
+   * Deletes the chunks of the cluster's blobs that neither the new nor the previous manifest
+   * references (readers of the previous revision may still be fetching).
    */
   async #collectBlobs(cluster: string, manifests: readonly (Manifest | undefined)[]): Promise<void> {
     const keep = new Set<string>();
@@ -369,32 +367,65 @@ export class NatsConfigBucket {
       if (manifest === undefined) continue;
       if (manifest.blob !== undefined) keep.add(manifest.blob.object);
       const resources =
-        manifest.blob === undefined ? manifest.resources : (await this.#loadManifestBlob(manifest)).resources;
-      for (const version of resources.values()) keep.add(resourceBlobName(cluster, version));
+        manifest.blob === undefined
+          ? manifest.resources
+          : (await this.#loadManifestBlob(cluster, manifest)).resources;
+      for (const version of resources.values()) keep.add(`res.${version}`);
     }
-    const prefix = clusterBlobPrefix(cluster);
-    const store = await this.#blobs();
-    const stale = (await store.list()).filter((info) => info.name.startsWith(prefix) && !keep.has(info.name));
-    await mapConcurrent(stale, this.#concurrency, async (info) => {
-      await store.delete(info.name);
+    const stale: string[] = [];
+    for await (const key of await this.#kv.keys(clusterBlobsFilter(cluster))) {
+      let chunk;
+      try {
+        chunk = parseBlobChunkKvKey(key);
+      } catch {
+        continue; // not written by this layout: left alone
+      }
+      const kept = chunk.what === 'res' ? keep.has(`res.${chunk.id}`) : keep.has(chunk.object);
+      if (!kept && stale.length < MAX_COLLECT) stale.push(key);
+    }
+    await mapConcurrent(stale, this.#concurrency, async (key) => {
+      await this.#kv.delete(key);
     });
   }
 
+  /** Writes `bytes` as chunks of the size `name` declares; the caller writes the reference after. */
   async #putBlob(name: string, bytes: Uint8Array): Promise<BlobRef> {
-    const store = await this.#blobs();
-    const ref = { object: name, size: bytes.length, sha256: sha256Hex(bytes) };
-    const existing = await store.info(name);
-    // Names are content-derived, so an existing object of the same size is this content.
-    if (existing === null || existing.deleted || existing.size !== bytes.length) {
-      await store.putBlob({ name }, bytes);
-    }
-    return ref;
+    const { chunkBytes } = parseBlobName(name);
+    const indexes = Array.from({ length: Math.ceil(bytes.length / chunkBytes) }, (_, i) => i);
+    await mapConcurrent(indexes, this.#concurrency, async (i) => {
+      const chunk = bytes.subarray(i * chunkBytes, Math.min(bytes.length, (i + 1) * chunkBytes));
+      await this.#kv.put(blobChunkKvKey(name, i), chunk);
+    });
+    return { object: name, size: bytes.length, sha256: sha256Hex(bytes) };
   }
 
-  /** The bytes of a blob, or undefined when it is gone (collected after a newer publish). */
-  async #getBlob(ref: BlobRef): Promise<Uint8Array | undefined> {
-    const bytes = await (await this.#blobs()).getBlob(ref.object);
-    if (bytes === null) return undefined;
+  /**
+   * The bytes of a blob of `cluster`, or undefined when it is not (or no longer) all there:
+   * collected after a newer publish, still being written, or a reference of an older layout.
+   */
+  async #getBlob(cluster: string, ref: BlobRef): Promise<Uint8Array | undefined> {
+    if (!isBlobName(ref.object)) return undefined;
+    const name = parseBlobName(ref.object);
+    const count = Math.ceil(ref.size / name.chunkBytes);
+    if (name.cluster !== cluster || ref.size > MAX_BLOB_BYTES || count > MAX_BLOB_CHUNKS) {
+      throw new HubpoError(
+        'SNAPSHOT_INVALID',
+        `blob ${ref.object} of ${ref.size} bytes is not one cluster ${cluster} may read`,
+      );
+    }
+    const chunks: Uint8Array[] = new Array<Uint8Array>(count);
+    let missing = false;
+    await mapConcurrent(
+      Array.from({ length: count }, (_, i) => i),
+      this.#concurrency,
+      async (i) => {
+        const entry = await this.#kv.get(blobChunkKvKey(ref.object, i));
+        if (entry === null || entry.operation !== 'PUT') missing = true;
+        else chunks[i] = entry.value;
+      },
+    );
+    if (missing) return undefined;
+    const bytes = Buffer.concat(chunks);
     if (bytes.length !== ref.size || sha256Hex(bytes) !== ref.sha256) {
       throw new HubpoError('SNAPSHOT_CORRUPT', `blob ${ref.object} does not match its reference`);
     }
@@ -407,7 +438,7 @@ export class NatsConfigBucket {
     if (entry === null || entry.operation !== 'PUT') return undefined;
     const stored = storedResourceCodec.decode(entry.value);
     if (stored.version !== version) return undefined;
-    const payload = stored.blob === undefined ? stored.payload : await this.#getBlob(stored.blob);
+    const payload = stored.blob === undefined ? stored.payload : await this.#getBlob(cluster, stored.blob);
     if (payload === undefined) return undefined;
     if (payloadVersion(payload) !== version) {
       throw new HubpoError(
@@ -420,7 +451,7 @@ export class NatsConfigBucket {
 
   async #resolveManifest(cluster: string, entry: KvEntry): Promise<ConfigManifest> {
     let manifest = manifestCodec.decode(entry.value);
-    if (manifest.blob !== undefined) manifest = await this.#loadManifestBlob(manifest);
+    if (manifest.blob !== undefined) manifest = await this.#loadManifestBlob(cluster, manifest);
     return {
       cluster,
       revision: manifest.revision,
@@ -430,9 +461,9 @@ export class NatsConfigBucket {
     };
   }
 
-  async #loadManifestBlob(pointer: Manifest): Promise<Manifest> {
+  async #loadManifestBlob(cluster: string, pointer: Manifest): Promise<Manifest> {
     const ref = pointer.blob as BlobRef;
-    const bytes = await this.#getBlob(ref);
+    const bytes = await this.#getBlob(cluster, ref);
     if (bytes === undefined) {
       throw new HubpoError(
         'UNAVAILABLE',
@@ -462,15 +493,14 @@ export class NatsConfigBucket {
     });
     return this.#manager;
   }
+}
 
-  #blobs(): Promise<ObjectStore> {
-    this.#objectStore ??= this.#js.views
-      .os(this.#blobBucket, this.#create ? { replicas: this.#replicas } : {})
-      .catch((err: unknown) => {
-        this.#objectStore = undefined;
-        throw err;
-      });
-    return this.#objectStore;
+function isBlobName(object: string): boolean {
+  try {
+    parseBlobName(object);
+    return true;
+  } catch {
+    return false;
   }
 }
 

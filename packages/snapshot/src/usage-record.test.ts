@@ -25,6 +25,7 @@ const record = (): UsageRecord => ({
   errorCode: 'HUBPO_ERR_REQUEST_TIMEOUT',
   stream: true,
   aborted: true,
+  unpriced: false,
 });
 
 describe('UsageRecord codec', () => {

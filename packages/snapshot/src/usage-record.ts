@@ -1,5 +1,6 @@
 import { usageV1Descriptor } from './generated/index.js';
 import { MessageCodec, loadRoot, wireLong, wireUint32 } from './proto-codec.js';
+import type { WireFields } from './proto-codec.js';
 
 /**
  * Message `UsageRecord` of proto/hubpo/usage/v1/usage.proto: one per AI request (streamed,
@@ -29,6 +30,8 @@ export interface UsageRecord {
   readonly errorCode: string;
   readonly stream: boolean;
   readonly aborted: boolean;
+  /** Tokens were used at a target without a price in effect: cost unknown (`costMicros` 0, `currency` ''). */
+  readonly unpriced: boolean;
 }
 
 const uint32Fields = [
@@ -42,20 +45,21 @@ const uint32Fields = [
   'statusCode',
 ] as const;
 
-const usageRecordCodec = new MessageCodec<UsageRecord>(
-  loadRoot(usageV1Descriptor),
-  'hubpo.usage.v1.UsageRecord',
-  (r) => {
-    const wire: Record<string, unknown> = {
-      ...r,
-      startedAtUnixMs: wireLong(r.startedAtUnixMs, 'UsageRecord.startedAtUnixMs', true),
-      finishedAtUnixMs: wireLong(r.finishedAtUnixMs, 'UsageRecord.finishedAtUnixMs', true),
-      costMicros: wireLong(r.costMicros, 'UsageRecord.costMicros', true),
-    };
-    for (const field of uint32Fields) wire[field] = wireUint32(r[field], `UsageRecord.${field}`);
-    return wire;
-  },
-  (f) => ({
+/** The wire form of a record (also nested in `UsageBatch`). */
+export function usageRecordToWire(r: UsageRecord): Record<string, unknown> {
+  const wire: Record<string, unknown> = {
+    ...r,
+    startedAtUnixMs: wireLong(r.startedAtUnixMs, 'UsageRecord.startedAtUnixMs', true),
+    finishedAtUnixMs: wireLong(r.finishedAtUnixMs, 'UsageRecord.finishedAtUnixMs', true),
+    costMicros: wireLong(r.costMicros, 'UsageRecord.costMicros', true),
+  };
+  for (const field of uint32Fields) wire[field] = wireUint32(r[field], `UsageRecord.${field}`);
+  return wire;
+}
+
+/** A record from its wire form (also nested in `UsageBatch`). */
+export function usageRecordFromWire(f: WireFields): UsageRecord {
+  return {
     requestId: f.string('requestId'),
     startedAtUnixMs: f.long('startedAtUnixMs'),
     finishedAtUnixMs: f.long('finishedAtUnixMs'),
@@ -78,7 +82,15 @@ const usageRecordCodec = new MessageCodec<UsageRecord>(
     errorCode: f.string('errorCode'),
     stream: f.bool('stream'),
     aborted: f.bool('aborted'),
-  }),
+    unpriced: f.bool('unpriced'),
+  };
+}
+
+const usageRecordCodec = new MessageCodec<UsageRecord>(
+  loadRoot(usageV1Descriptor),
+  'hubpo.usage.v1.UsageRecord',
+  usageRecordToWire,
+  usageRecordFromWire,
   'BAD_REQUEST',
 );
 

@@ -73,7 +73,7 @@ export function buildIr(
     groups.Consumer.map(({ resource, status }) => ({ ir: consumerToIr(resource, status, ctx), status })),
   );
   for (const c of consumers) consumerIds.add(c.meta.id);
-  const policies = groups.Policy.map(({ resource, status }) => policyToIr(resource, status, ctx));
+  const policies = groups.Policy.flatMap(({ resource, status }) => policyToIr(resource, status, ctx) ?? []);
 
   const statuses = Object.values(groups)
     .flatMap((entries: readonly Entry<AnyResource>[]) => entries.map((e) => e.status.build()))

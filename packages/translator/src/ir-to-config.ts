@@ -91,5 +91,7 @@ function policyConfig(policy: IrPolicy): PolicyConfig {
     targets: policy.targets,
     authentication: policy.authentication,
     rateLimit: policy.rateLimit,
+    ...(policy.aiLogging === undefined ? {} : { aiLogging: policy.aiLogging }),
+    ...(policy.aiCredentials === undefined ? {} : { aiCredentials: policy.aiCredentials }),
   };
 }

@@ -7,6 +7,8 @@
  */
 import type { KindName } from '@hubpo/api';
 import type {
+  AICredentialsConfig,
+  AILoggingConfig,
   AIStrategy,
   AITargetConfig,
   ApiKeyAuthConfig,
@@ -112,6 +114,10 @@ export interface IrPolicy {
   readonly targets: readonly PolicyTarget[];
   readonly authentication: { readonly apiKey: ApiKeyAuthConfig | null } | null;
   readonly rateLimit: RateLimitConfig | null;
+  /** Present only when the policy logs prompts or completions. */
+  readonly aiLogging?: AILoggingConfig;
+  /** Present only when the policy allows provider-key pass-through. */
+  readonly aiCredentials?: AICredentialsConfig;
 }
 
 export type IrObject = IrRoute | IrAIModel | IrPromptTemplate | IrConsumer | IrPolicy;

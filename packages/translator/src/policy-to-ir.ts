@@ -1,6 +1,7 @@
 import type { Policy, PolicyTargetRef, RateLimit } from '@hubpo/api';
 import type { PolicyTarget, PolicyTargetKind, RateLimitConfig } from '@hubpo/snapshot';
 import { assertNever } from '@hubpo/core';
+import { aiCredentialsToConfig, aiLoggingToConfig } from './ai-policy-to-config.js';
 import { compareStrings } from './compare.js';
 import type { IrPolicy } from './ir.js';
 import { Reasons } from './reasons.js';
@@ -14,10 +15,11 @@ const WINDOW_MS: Readonly<Record<RateLimit['per'], number>> = Object.freeze({
 });
 
 /**
- * A Policy in IR form. It attaches to the targets that are accepted in the cluster; the others
- * are reported (TargetNotFound) and the policy still applies to the rest, even to none.
+ * A Policy in IR form, or null when rejected (an AI logging pattern that does not compile or may
+ * backtrack catastrophically). It attaches to the targets that are accepted in the cluster; the
+ * others are reported (TargetNotFound) and the policy still applies to the rest, even to none.
  */
-export function policyToIr(policy: Policy, status: StatusBuilder, ctx: TranslationContext): IrPolicy {
+export function policyToIr(policy: Policy, status: StatusBuilder, ctx: TranslationContext): IrPolicy | null {
   const targets = new Map<string, PolicyTarget>();
   policy.spec.targetRefs.forEach((ref, i) => {
     const namespace = ref.namespace ?? status.meta.namespace;
@@ -34,6 +36,9 @@ export function policyToIr(policy: Policy, status: StatusBuilder, ctx: Translati
   });
   const { authentication, rateLimit } = policy.spec;
   const apiKey = authentication?.apiKey;
+  const aiLogging = aiLoggingToConfig(policy.spec.aiLogging, status, ctx);
+  const aiCredentials = aiCredentialsToConfig(policy.spec.aiCredentials);
+  if (!status.accepted) return null;
   return {
     kind: 'Policy',
     meta: status.meta,
@@ -50,6 +55,8 @@ export function policyToIr(policy: Policy, status: StatusBuilder, ctx: Translati
                 : { header: apiKey.header?.toLowerCase() ?? null, optional: apiKey.optional ?? false },
           },
     rateLimit: rateLimit === undefined ? null : rateLimitToConfig(rateLimit),
+    ...(aiLogging === undefined ? {} : { aiLogging }),
+    ...(aiCredentials === undefined ? {} : { aiCredentials }),
   };
 }
 

@@ -28,6 +28,8 @@ export interface AdminDeps {
   readonly clusterApi?: Router;
   /** Usage records and summaries (`/api/v1/usage`, behind the admin token). */
   readonly usage?: Router;
+  /** Write-only secrets (`/api/v1/[namespaces/{ns}/]secrets`, behind the admin token). */
+  readonly secrets?: Router;
 }
 
 /**
@@ -70,6 +72,7 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.json(await deps.config());
   });
   if (deps.usage !== undefined) app.use('/api/v1/usage', deps.usage);
+  if (deps.secrets !== undefined) app.use('/api/v1', deps.secrets);
   app.use('/api/v1', resourceRouter(deps.store));
 
   app.use((req, _res, next) => {

@@ -2,6 +2,7 @@ import { API_VERSION, KINDS, KIND_NAMES } from '@hubpo/api';
 import type { KindName } from '@hubpo/api';
 import { usageOpenApiPaths, usageOpenApiSchemas } from '../usage/usage-openapi.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from './resource-routes.js';
+import { secretOpenApiPaths, secretOpenApiSchemas } from './secret-openapi.js';
 
 type Json = Record<string, unknown>;
 
@@ -74,8 +75,8 @@ export function buildOpenApiDocument(): Json {
     schemas[`${kind}List`] = listSchema(kind);
     Object.assign(paths, kindPaths(kind));
   }
-  Object.assign(paths, systemPaths(), usageOpenApiPaths());
-  Object.assign(schemas, usageOpenApiSchemas());
+  Object.assign(paths, systemPaths(), usageOpenApiPaths(), secretOpenApiPaths());
+  Object.assign(schemas, usageOpenApiSchemas(), secretOpenApiSchemas());
   return {
     openapi: '3.1.0',
     info: {

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Runner } from '@hubpo/core';
 import { HubpoError, errorMessage } from '@hubpo/core';
 import { buildSnapshot, loadConfigDiscovery } from '@hubpo/snapshot';
 import type { ConfigDiscoveryHandlers, Snapshot } from '@hubpo/snapshot';
+import type { GrpcTlsFiles } from '../control-plane-config.js';
 import type { Logger } from '../logger.js';
 import type { PublishedSnapshots } from '../pipeline/published-snapshots.js';
 import type { ClusterStore } from '../store/cluster-store.js';
@@ -21,6 +24,18 @@ export interface GrpcServerOptions {
   readonly onNewCluster: (cluster: string) => void;
   readonly keepaliveMs: number;
   readonly keepaliveTimeoutMs: number;
+  /** Server TLS, mutual when `clientCaFile` is set; plaintext without (warned unless on loopback). */
+  readonly tls?: GrpcTlsFiles;
+  /** More services on the same port (usage reporting); each is closed before the server shuts down. */
+  readonly services?: readonly GrpcExtraService[];
+}
+
+/** A service served beside ConfigDiscovery, with the same credentials. */
+export interface GrpcExtraService {
+  readonly service: ServiceDefinition;
+  readonly handlers: UntypedServiceImplementation;
+  /** Ends its open calls (so the shutdown does not wait for them). */
+  close(): Promise<void>;
 }
 
 /**
@@ -57,8 +72,9 @@ export class GrpcConfigServer implements Runner {
     const { service } = loadConfigDiscovery();
     const handlers: ConfigDiscoveryHandlers = { streamConfig: (call) => this.#accept(call) };
     server.addService(service, handlers);
+    for (const extra of this.#o.services ?? []) server.addService(extra.service, extra.handlers);
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(this.#o.address, ServerCredentials.createInsecure(), (err, bound) =>
+      server.bindAsync(this.#o.address, this.#credentials(), (err, bound) =>
         err === null ? resolve(bound) : reject(err),
       );
     }).catch((err: unknown) => {
@@ -74,12 +90,38 @@ export class GrpcConfigServer implements Runner {
       for (const stream of this.#streams.get(published.snapshot.cluster) ?? [])
         stream.offer(published.snapshot);
     });
-    this.#o.logger.info({ address: this.#address }, 'gRPC ConfigDiscovery listening');
+    const tls = this.#o.tls === undefined ? 'off' : this.#o.tls.clientCaFile === undefined ? 'on' : 'mutual';
+    this.#o.logger.info({ address: this.#address, tls }, 'gRPC ConfigDiscovery listening');
+  }
+
+  /** TLS credentials from the configured PEM files (read at each start), else plaintext. */
+  #credentials(): ServerCredentials {
+    const tls = this.#o.tls;
+    if (tls === undefined) {
+      if (!isLoopback(this.#o.address)) {
+        this.#o.logger.warn(
+          { address: this.#o.address },
+          'gRPC is plaintext on a non-loopback address: set HUBPO_GRPC_TLS_CERT and HUBPO_GRPC_TLS_KEY',
+        );
+      }
+      return ServerCredentials.createInsecure();
+    }
+    try {
+      const clientCa = tls.clientCaFile === undefined ? null : readFileSync(tls.clientCaFile);
+      const keyCert = { cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) };
+      // With a client CA, a gateway without a certificate chaining to it is refused in the handshake.
+      return ServerCredentials.createSsl(clientCa, [keyCert], clientCa !== null);
+    } catch (err) {
+      throw new HubpoError('UNAVAILABLE', `cannot load the gRPC TLS files: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    }
   }
 
   async stop(): Promise<void> {
     this.#subscription?.close();
     for (const stream of [...this.#all]) stream.close();
+    await Promise.all((this.#o.services ?? []).map((extra) => extra.close()));
     const server = this.#server;
     if (server === undefined) return;
     await new Promise<void>((resolve) => {
@@ -133,4 +175,10 @@ export class GrpcConfigServer implements Runner {
     this.#o.published.publish(empty, Date.now());
     return empty;
   }
+}
+
+/** Whether `host:port` binds loopback only (plaintext is fine there: local development). */
+function isLoopback(address: string): boolean {
+  const host = address.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

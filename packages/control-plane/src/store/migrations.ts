@@ -3,7 +3,8 @@ import { Migrator } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely';
 import { HubpoError } from '@hubpo/core';
 import type { Db } from './database.js';
-import { usageRecordsMigration } from '../usage/usage-migration.js';
+import { adminSecretsMigration } from '../admin/admin-secret-migration.js';
+import { usageRecordsMigration, usageUnpricedMigration } from '../usage/usage-migration.js';
 
 /*
  * Schema migrations, applied in order at start. kysely's Migrator runs them in one transaction on
@@ -149,6 +150,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_cluster_api': clusterApi,
   '0003_usage_records': usageRecordsMigration,
+  '0004_usage_unpriced': usageUnpricedMigration,
+  '0005_admin_secrets': adminSecretsMigration,
 });
 
 const provider: MigrationProvider = {

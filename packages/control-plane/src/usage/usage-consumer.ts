@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import { DEFAULT_USAGE_STREAM_SETTINGS, ensureUsageConsumer, ensureUsageStream } from './usage-stream.js';
 import type { UsageStreamSettings } from './usage-stream.js';
 import type { UsageStore } from './usage-store.js';
+import { UsageStoreMetrics } from './usage-store-metrics.js';
 
 export interface UsageConsumerOptions {
   /** NATS server URLs (`NATS_URL`). */
@@ -45,12 +46,6 @@ export interface UsageConsumerStats {
   readonly batches: number;
 }
 
-const METRIC_NAMES = Object.freeze({
-  stored: 'hubpo.controlplane.usage.stored',
-  duplicates: 'hubpo.controlplane.usage.duplicates',
-  invalid: 'hubpo.controlplane.usage.invalid',
-});
-
 interface Decoded {
   readonly cluster: string;
   readonly record: UsageRecord;
@@ -72,7 +67,7 @@ export class UsageConsumer implements Runner {
   readonly #o: UsageConsumerOptions;
   readonly #settings: UsageStreamSettings;
   readonly #maxBatch: number;
-  readonly #counters: { stored?: Counter; duplicates?: Counter; invalid?: Counter } = {};
+  readonly #metrics: UsageStoreMetrics;
   #stats: { stored: number; duplicates: number; invalid: number; batches: number } = {
     stored: 0,
     duplicates: 0,
@@ -91,18 +86,7 @@ export class UsageConsumer implements Runner {
     this.#settings = { ...DEFAULT_USAGE_STREAM_SETTINGS, ...options.settings };
     this.#maxBatch = options.maxBatch ?? 500;
     this.#retryMs = options.retryMinMs ?? 250;
-    const meter = options.meter;
-    if (meter !== undefined) {
-      this.#counters.stored = meter.createCounter(METRIC_NAMES.stored, {
-        description: 'Usage records stored',
-      });
-      this.#counters.duplicates = meter.createCounter(METRIC_NAMES.duplicates, {
-        description: 'Usage records received again (redelivery or re-publish) and ignored',
-      });
-      this.#counters.invalid = meter.createCounter(METRIC_NAMES.invalid, {
-        description: 'Messages on the usage stream that were not a UsageRecord',
-      });
-    }
+    this.#metrics = new UsageStoreMetrics(options.meter, 'jetstream');
   }
 
   stats(): UsageConsumerStats {
@@ -172,7 +156,7 @@ export class UsageConsumer implements Runner {
       const item = decode(message);
       if (item === undefined) {
         this.#stats.invalid++;
-        this.#counters.invalid?.add(1);
+        this.#metrics.invalid(1);
         this.#o.logger.error(
           { subject: message.subject, seq: message.seq },
           'dropped a message that is not a usage record',
@@ -202,8 +186,8 @@ export class UsageConsumer implements Runner {
     this.#stats.batches++;
     this.#stats.stored += stored;
     this.#stats.duplicates += decoded.length - stored;
-    this.#counters.stored?.add(stored);
-    if (decoded.length > stored) this.#counters.duplicates?.add(decoded.length - stored);
+    this.#metrics.stored(stored);
+    this.#metrics.duplicates(decoded.length - stored);
   }
 
   #nextRetry(): number {
@@ -222,8 +206,6 @@ export class UsageConsumer implements Runner {
     });
   }
 }
-
-type Counter = ReturnType<Telemetry['meter']['createCounter']>;
 
 function ackEach(messages: readonly JsMsg[]): void {
   for (const message of messages) message.ack();

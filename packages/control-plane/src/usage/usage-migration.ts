@@ -43,3 +43,15 @@ export const usageRecordsMigration: Migration = {
     }
   },
 };
+
+/**
+ * `usage_records.unpriced` (migration `0004_usage_unpriced`): the record's explicit flag for a
+ * call whose target had no price. Rows stored before it marked that with `currency = ''` only, so
+ * they are backfilled from it.
+ */
+export const usageUnpricedMigration: Migration = {
+  async up(db) {
+    await sql`alter table usage_records add column unpriced boolean not null default false`.execute(db);
+    await sql`update usage_records set unpriced = true where currency = ''`.execute(db);
+  },
+};

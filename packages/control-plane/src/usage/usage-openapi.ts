@@ -44,7 +44,11 @@ const TOTALS_PROPERTIES: Json = {
   aborted: { ...COUNT, description: 'Calls the client abandoned.' },
   streamed: COUNT,
   estimated: { ...COUNT, description: 'Calls whose token counts were estimated by the gateway.' },
-  unpriced: { ...COUNT, description: 'Calls to targets without a price (their cost is not in costMicros).' },
+  unpriced: {
+    ...COUNT,
+    description:
+      'Calls that used tokens at a target without a price (their cost is unknown and not in costMicros).',
+  },
   tokens: TOKENS,
   costMicros: {
     type: 'object',
@@ -69,7 +73,12 @@ export function usageOpenApiSchemas(): Json {
         target: { type: 'string' },
         tokens: TOKENS,
         estimated: { type: 'boolean' },
-        priced: { type: 'boolean', description: 'False when the target had no price: the cost is unknown.' },
+        priced: { type: 'boolean', description: 'The negation of `unpriced`.' },
+        unpriced: {
+          type: 'boolean',
+          description:
+            'True when the call used tokens at a target without a price: the cost is unknown, not 0.',
+        },
         costMicros: { type: 'integer', description: 'Millionths of `currency`.' },
         currency: { type: 'string', description: 'ISO 4217 code; "" when unpriced.' },
         latencyMs: COUNT,

@@ -5,6 +5,7 @@ import type { ControlPlaneConfig } from '../control-plane-config.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/database.js';
 import { UsageConsumer } from './usage-consumer.js';
+import { UsageReportingService } from './usage-reporting-service.js';
 import { usageRouter } from './usage-routes.js';
 import { UsageStore } from './usage-store.js';
 
@@ -12,8 +13,10 @@ import { UsageStore } from './usage-store.js';
 export interface UsagePipeline {
   /** Mount at `/api/v1/usage` behind the admin token. */
   readonly router: Router;
-  /** The JetStream consumer; absent without NATS (the API then serves what is stored). */
+  /** The JetStream consumer; absent without NATS. */
   readonly runner: Runner | undefined;
+  /** `hubpo.usage.v1.UsageReporting`, for the gRPC server: gateways without NATS report here. */
+  readonly reporting: UsageReportingService;
 }
 
 export function createUsagePipeline(
@@ -27,5 +30,6 @@ export function createUsagePipeline(
     config.natsUrl === undefined
       ? undefined
       : new UsageConsumer({ url: config.natsUrl, store, logger, meter: telemetry.meter });
-  return { router: usageRouter(store), runner };
+  const reporting = new UsageReportingService({ store, logger, meter: telemetry.meter });
+  return { router: usageRouter(store), runner, reporting };
 }

@@ -35,7 +35,10 @@ export function usageRouter(store: UsageStore): Router {
   return router;
 }
 
-/** The JSON of one record (API names; times as RFC 3339; `priced: false` when the cost is unknown). */
+/**
+ * The JSON of one record (API names; times as RFC 3339). `unpriced: true` when the cost is unknown
+ * (the target had no price); `priced` is its negation, kept for existing clients.
+ */
 export function usageView(stored: StoredUsage): Record<string, unknown> {
   const r = stored.record;
   return {
@@ -56,7 +59,8 @@ export function usageView(stored: StoredUsage): Record<string, unknown> {
       output: r.outputTokens,
     },
     estimated: r.estimated,
-    priced: r.currency !== '',
+    priced: !r.unpriced,
+    unpriced: r.unpriced,
     costMicros: r.costMicros,
     currency: r.currency,
     latencyMs: r.latencyMs,

@@ -53,7 +53,7 @@ export interface UsageTotals {
   readonly streamed: number;
   /** Calls whose token counts were (partly) estimated by the gateway. */
   readonly estimated: number;
-  /** Calls to targets without a price: their cost is unknown and not in `costMicros`. */
+  /** Calls that used tokens at a target without a price (`unpriced`): cost unknown, not in `costMicros`. */
   readonly unpriced: number;
   readonly tokens: {
     readonly input: number;
@@ -147,7 +147,7 @@ export class UsageStore {
         sql<string>`count(*) filter (where aborted)`.as('aborted'),
         sql<string>`count(*) filter (where stream)`.as('streamed'),
         sql<string>`count(*) filter (where estimated)`.as('estimated'),
-        sql<string>`count(*) filter (where currency = '')`.as('unpriced'),
+        sql<string>`count(*) filter (where unpriced)`.as('unpriced'),
         eb.fn.sum<string>('input_tokens').as('input'),
         eb.fn.sum<string>('cached_input_tokens').as('cached_input'),
         eb.fn.sum<string>('cache_write_tokens').as('cache_write'),
@@ -259,6 +259,7 @@ function toRow(cluster: string, r: UsageRecord): Insertable<UsageRecordsTable> {
     error_code: r.errorCode,
     stream: r.stream,
     aborted: r.aborted,
+    unpriced: r.unpriced,
   };
 }
 
@@ -289,6 +290,7 @@ function fromRow(row: Row): StoredUsage {
       errorCode: row.error_code,
       stream: row.stream,
       aborted: row.aborted,
+      unpriced: row.unpriced,
     },
   };
 }

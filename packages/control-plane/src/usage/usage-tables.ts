@@ -37,6 +37,8 @@ export interface UsageRecordsTable {
   error_code: string;
   stream: boolean;
   aborted: boolean;
+  /** The target had no price for tokens the call used (migration `0004_usage_unpriced`). */
+  unpriced: ColumnType<boolean, boolean | undefined, boolean>;
   received_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 

@@ -43,6 +43,7 @@ describe('store', () => {
         '0001_initial',
         '0002_cluster_api',
         '0003_usage_records',
+        '0004_usage_unpriced',
       ]);
       expect(logs.lines.some((l) => l['msg'] === 'database migrated')).toBe(false);
     } finally {

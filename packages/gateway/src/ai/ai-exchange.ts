@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  OpenAIStreamPassthrough,
   ZERO_USAGE,
   adapters,
   checkCapabilities,
   computeCost,
   estimateRequestTokens,
+  passThroughOpenAIChatCompletion,
   parseAnthropicRequest,
   parseOpenAIChatRequest,
   parseOpenAIEmbeddingsRequest,
@@ -19,17 +21,18 @@ import type {
   ChatRequest,
   ChatResponse,
   Cost,
+  Credentials,
   EmbeddingsRequest,
   EmbeddingsResponse,
   HttpRequestSpec,
   ModelInfo,
-  StreamDecoder,
+  OpenAICompletionPassthrough,
+  ResponseContext,
   Usage,
 } from '@hubpo/ai-providers';
 import { HubpoError } from '@hubpo/core';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
-import type { Dispatcher } from 'undici';
 import { rateLimitHeaders } from '../runtime/admission.js';
 import type { HeaderModifier } from '../runtime/header-modifier.js';
 import type { RateLimiter } from '../runtime/rate-limiter.js';
@@ -38,6 +41,7 @@ import { AIEndpoint, endpointMethod, formatOf, resolveEndpoint } from './ai-endp
 import type { IngressFormat } from './ai-endpoint.js';
 import type { GenAIOperation } from './ai-metrics.js';
 import type { AIModelRuntime } from './ai-model-runtime.js';
+import type { AIRequestPolicy, AIRequestPolicyFacts } from './ai-request-policy.js';
 import { aiResponseHeaders } from './ai-response-headers.js';
 import type { AIRouter } from './ai-router.js';
 import type { AITarget } from './ai-target.js';
@@ -48,6 +52,8 @@ import { buildUsageRecord } from './build-usage-record.js';
 import { renderAIError } from './render-ai-error.js';
 import { splitUrl } from './split-url.js';
 import { StreamRelay } from './stream-relay.js';
+import type { ChatStreamRelay } from './stream-relay.js';
+import { UpstreamCall } from './upstream-call.js';
 
 /** What the AI handler needs from the runtime's request exchange (`ProxyExchange` implements it). */
 export interface AIExchangeContext {
@@ -124,7 +130,7 @@ export class AIExchange {
   #aborted = false;
   #committed = false;
   #ended = false;
-  #controller: AbortController | null = null;
+  #controller: UpstreamCall | null = null;
   #dispatched = false;
   #timedOut: AttemptTimeout | null = null;
   #requestTimer: NodeJS.Timeout | null = null;
@@ -132,6 +138,8 @@ export class AIExchange {
   #wake: (() => void) | null = null;
   #span: Span | null = null;
   #attemptSpan: Span | null = null;
+  /** AI logging / pass-through policies of this request; null when none applies (the usual case). */
+  #policy: AIRequestPolicy | null = null;
 
   constructor(rule: AIRuleView, ctx: AIExchangeContext, path: string) {
     this.#rule = rule;
@@ -277,6 +285,9 @@ export class AIExchange {
       );
       return null;
     }
+    const policies = router.policies;
+    if (policies !== null)
+      this.#policy = policies.forRequest(this.#policyFacts(), model.id, this.#ctx.req.headers);
     return model;
   }
 
@@ -326,6 +337,7 @@ export class AIExchange {
 
   async #chat(model: AIModelRuntime, req: ChatRequest): Promise<void> {
     const prepared = new Map<AITarget, { request: ChatRequest; warnings: readonly string[] }>();
+    if (this.#policy !== null && this.#policy.logs) this.#policy.request = req;
     await this.#route(
       model,
       (target) => {
@@ -417,7 +429,7 @@ export class AIExchange {
       if (target.local) return this.#mockChat(target, request, startedAt);
       const ctx = { requestId: this.#ctx.requestId, now: Date.now(), request };
       const spec = target.adapter.buildRequest(request, target.config, {
-        credentials: target.credentials,
+        credentials: this.#credentials(target),
         requestId: this.#ctx.requestId,
         now: ctx.now,
       });
@@ -429,13 +441,18 @@ export class AIExchange {
       }
       if (!request.stream) {
         const body = await response.body.bytes();
+        const relayed = this.#completionPassthrough(target, body);
+        if (relayed !== null) {
+          this.#succeeded(target, startedAt);
+          this.#sendRelayedChat(target, relayed);
+          return null;
+        }
         const parsed = target.adapter.parseResponse(response.statusCode, response.headers, body, ctx);
         this.#succeeded(target, startedAt);
         this.#sendChat(target, parsed);
         return null;
       }
-      const decoder = target.adapter.createStreamDecoder(ctx);
-      return await this.#relay(target, request, decoder, response.body, startedAt);
+      return await this.#relay(target, this.#streamRelay(target, request, ctx), response.body, startedAt);
     } catch (err) {
       return this.#attemptFailed(target, err, request);
     } finally {
@@ -455,7 +472,7 @@ export class AIExchange {
         result = adapters.mock.respondEmbeddings(req);
       } else {
         const spec = target.adapter.buildEmbeddingsRequest!(req, target.config, {
-          credentials: target.credentials,
+          credentials: this.#credentials(target),
           requestId: this.#ctx.requestId,
           now: Date.now(),
         });
@@ -483,7 +500,7 @@ export class AIExchange {
 
   /** The built-in mock answers in-process (no network): same path as a provider minus the HTTP. */
   #mockChat(target: AITarget, request: ChatRequest, startedAt: number): Outcome {
-    const ctx = { credentials: target.credentials, requestId: this.#ctx.requestId, now: Date.now() };
+    const ctx = { credentials: this.#credentials(target), requestId: this.#ctx.requestId, now: Date.now() };
     if (!request.stream) {
       const response = adapters.mock.respond(request, ctx); // throws the mock's provider errors
       this.#succeeded(target, startedAt);
@@ -509,19 +526,17 @@ export class AIExchange {
    */
   async #relay(
     target: AITarget,
-    request: ChatRequest,
-    decoder: StreamDecoder,
+    relay: ChatStreamRelay,
     body: AsyncIterable<Buffer>,
     startedAt: number,
   ): Promise<Outcome> {
-    const relay = new StreamRelay(this.#format, request, this.#modelName);
     try {
       for await (const chunk of body) {
-        const out = relay.feed(decoder.push(chunk));
+        const out = relay.push(chunk);
         if (out.error !== null) throw out.error;
         if (out.text !== '' && !this.#writeStream(target, out.committed, out.text)) await this.#drain();
       }
-      const out = relay.feed(decoder.end());
+      const out = relay.end();
       if (out.error !== null) throw out.error;
       const tail = relay.flush();
       this.#writeStream(target, out.committed || tail.committed, out.text + tail.text);
@@ -538,8 +553,23 @@ export class AIExchange {
     return null;
   }
 
+  /**
+   * An OpenAI client on an OpenAI-dialect target gets the provider's chunks nearly as they are
+   * (model renamed, unrequested usage dropped); every other pair is decoded and re-rendered.
+   */
+  #streamRelay(target: AITarget, request: ChatRequest, ctx: ResponseContext): ChatStreamRelay {
+    if (this.#format === 'openai' && target.openAIPassthrough)
+      return new OpenAIStreamPassthrough({
+        provider: target.adapter.id,
+        model: this.#modelName,
+        includeUsage: request.streamOptions.includeUsage,
+        request,
+      });
+    return new StreamRelay(this.#format, request, this.#modelName, target.adapter.createStreamDecoder(ctx));
+  }
+
   /** A committed stream broke (client gone, timeout, upstream reset or error): end it and record. */
-  #streamBroke(target: AITarget, relay: StreamRelay, err: unknown): Outcome {
+  #streamBroke(target: AITarget, relay: ChatStreamRelay, err: unknown): Outcome {
     if (this.#aborted) {
       target.state.breaker.release();
       this.#finishStream(target, relay);
@@ -553,7 +583,8 @@ export class AIExchange {
   }
 
   /** Ends a committed stream: usage from the relay (estimated where the provider sent none). */
-  #finishStream(target: AITarget, relay: StreamRelay): void {
+  #finishStream(target: AITarget, relay: ChatStreamRelay): void {
+    if (this.#policy !== null && this.#policy.logs) this.#policy.response = relay.response();
     this.#usage = relay.usage();
     this.#cost = computeCost(this.#usage, target.prices.at(Date.now()));
     const failed = relay.failedAfterCommit;
@@ -590,7 +621,7 @@ export class AIExchange {
     this.#target = target;
     this.#timedOut = null;
     this.#dispatched = false;
-    this.#controller = new AbortController();
+    this.#controller = new UpstreamCall();
     if (model.requestMs > 0)
       this.#requestTimer = setTimeout(onAttemptTimer, model.requestMs, this, AttemptTimeout.Request);
     if (stream && model.firstTokenMs > 0)
@@ -622,17 +653,29 @@ export class AIExchange {
     }
   }
 
-  #send(target: AITarget, spec: HttpRequestSpec): Promise<Dispatcher.ResponseData> {
+  #credentials(target: AITarget): Credentials {
+    return this.#policy === null ? target.credentials : this.#policy.credentials(target);
+  }
+
+  #policyFacts(): AIRequestPolicyFacts {
+    const consumer = this.#ctx.consumer;
+    return {
+      requestId: this.#ctx.requestId,
+      routeId: this.#rule.routeId,
+      consumerId: consumer === null ? null : consumer.id,
+    };
+  }
+
+  #send(target: AITarget, spec: HttpRequestSpec): Promise<UpstreamCall> {
     const { origin, path } = splitUrl(spec.url);
     const pool = target.pools.get(origin);
     if (pool === undefined)
       throw new HubpoError('INTERNAL', 'the adapter built a URL outside its compiled origins');
-    return pool.dispatcher.request({
+    return this.#controller!.start(pool.dispatcher, {
       path,
       method: spec.method,
       headers: spec.headers,
       body: spec.body,
-      signal: this.#controller!.signal,
     });
   }
 
@@ -651,12 +694,30 @@ export class AIExchange {
 
   #sendChat(target: AITarget, response: ChatResponse): void {
     this.#usage = response.usage;
+    if (this.#policy !== null && this.#policy.logs) this.#policy.response = response;
     this.#cost = computeCost(response.usage, target.prices.at(Date.now()));
     const body =
       this.#format === 'openai'
         ? renderOpenAIChatCompletion(response, { model: this.#modelName })
         : renderAnthropicMessage(response, { model: this.#modelName });
     this.#sendJson(JSON.stringify(body), target);
+  }
+
+  /**
+   * The same-format fast path of a non-streaming answer: an OpenAI client on an OpenAI-dialect
+   * target gets the provider's body with the model renamed (null: take the parse-and-render path,
+   * also whenever a policy logs the answer, which needs it decoded).
+   */
+  #completionPassthrough(target: AITarget, body: Uint8Array): OpenAICompletionPassthrough | null {
+    if (this.#format !== 'openai' || !target.openAIPassthrough) return null;
+    if (this.#policy !== null && this.#policy.logs) return null;
+    return passThroughOpenAIChatCompletion(body, this.#modelName);
+  }
+
+  #sendRelayedChat(target: AITarget, relayed: OpenAICompletionPassthrough): void {
+    this.#usage = relayed.usage;
+    this.#cost = computeCost(relayed.usage, target.prices.at(Date.now()));
+    this.#sendJson(relayed.body, target);
   }
 
   #sendJson(body: string, target: AITarget | null): void {
@@ -709,7 +770,8 @@ export class AIExchange {
     this.#error = error;
     if (this.#aborted) return this.#end(CLIENT_CLOSED);
     if (this.#committed) return this.#end(this.#status);
-    const rendered = renderAIError(this.#format, error, this.#ctx.requestId);
+    const shown = this.#policy === null ? error : this.#policy.scrub(error);
+    const rendered = renderAIError(this.#format, shown, this.#ctx.requestId);
     const headers = this.#headers(JSON_TYPE, this.#target, false);
     for (const [name, value] of Object.entries(rendered.headers))
       if (name !== 'content-type') headers.push(name, value);
@@ -849,6 +911,8 @@ export class AIExchange {
       this.#recordMetrics(target, latencyMs, ttftMs, error);
     }
     this.#endSpan(status, error);
+    if (this.#policy !== null)
+      this.#policy.finish({ model: this.#modelName, target, status, stream: this.#stream });
     this.#ctx.aiFinished(status);
   }
 

@@ -62,8 +62,12 @@ export class AIModelRuntime implements AIModelSpec {
     );
   }
 
-  /** The targets one request tries, in order (see `planTargets`). */
-  plan(nowMs: number, random: () => number): AITarget[] {
+  /**
+   * The targets one request tries, in order (see `planTargets`). Fallback, and any strategy over
+   * a single target, is the priority order itself: the shared frozen list, no copy per request.
+   */
+  plan(nowMs: number, random: () => number): readonly AITarget[] {
+    if (this.strategy === 'Fallback' || this.byPriority.length < 2) return this.byPriority;
     return planTargets(this.strategy, this.byPriority, nowMs, random);
   }
 }

@@ -77,7 +77,11 @@ export function aiResponseHeaders(
 export function formatUsd(costMicroUsd: number): string {
   if (!(costMicroUsd > 0)) return '0';
   const fixed = (costMicroUsd / 1e6).toFixed(12);
-  return fixed.replace(/0+$/, '').replace(/\.$/, '');
+  // Trailing zeros, then a bare point, go (no regex per request).
+  let end = fixed.length;
+  while (fixed.charCodeAt(end - 1) === 0x30) end--;
+  if (fixed.charCodeAt(end - 1) === 0x2e) end--;
+  return fixed.slice(0, end);
 }
 
 /** Names come from config (validated DNS-ish names); anything outside visible ASCII is replaced. */

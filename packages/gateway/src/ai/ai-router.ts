@@ -1,4 +1,5 @@
 import type { AIModelRuntime } from './ai-model-runtime.js';
+import type { AIPolicies } from './ai-policies.js';
 import type { AIState } from './ai-state.js';
 
 /** What the router needs from the runtime state: the clock and the random source. */
@@ -19,6 +20,8 @@ export class AIRouter {
   readonly ai: AIState;
   readonly clock: () => number;
   readonly random: () => number;
+  /** The snapshot's AI logging / credential policies; null when there are none (the usual case). */
+  readonly policies: AIPolicies | null;
   /** Consumer id -> the AIModel names it may use (null: all). */
   readonly #consumerModels: ReadonlyMap<string, ReadonlySet<string> | null>;
   /** Every model, sorted by name (model lists). */
@@ -29,12 +32,14 @@ export class AIRouter {
     consumerModels: ReadonlyMap<string, ReadonlySet<string> | null>,
     ai: AIState,
     clock: AIRouterClock,
+    policies: AIPolicies | null = null,
   ) {
     this.models = models;
     this.#consumerModels = consumerModels;
     this.ai = ai;
     this.clock = clock.clock;
     this.random = clock.random;
+    this.policies = policies;
     this.#sorted = [...models.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 

@@ -1,5 +1,6 @@
 import type { Telemetry } from '@hubpo/telemetry';
 import type { Tracer } from '@opentelemetry/api';
+import type { AILogSink } from './ai-log-sink.js';
 import { AIMetrics } from './ai-metrics.js';
 import { CircuitBreaker, DEFAULT_BREAKER_SETTINGS } from './circuit-breaker.js';
 import type { BreakerSettings } from './circuit-breaker.js';
@@ -28,6 +29,8 @@ export interface AIOptions {
    * invalid endpoint). Messages name the target, never a credential.
    */
   readonly warn?: (message: string, fields: Readonly<Record<string, string>>) => void;
+  /** Where `aiLogging` policies write prompt/completion lines; by default they are dropped. */
+  readonly aiLog?: AILogSink;
 }
 
 /** What outlives a runtime for one AI target (id `<AIModel id>/<target name>`). */
@@ -64,6 +67,7 @@ export class AIState {
   /** Null unless tracing is on (then spans are recorded for every AI call). */
   readonly tracer: Tracer | null;
   readonly warn: (message: string, fields: Readonly<Record<string, string>>) => void;
+  readonly aiLog: AILogSink;
   readonly #targets = new Map<string, AITargetState>();
 
   constructor(options: AIOptions = {}, telemetry?: Telemetry) {
@@ -76,6 +80,7 @@ export class AIState {
     this.metrics = telemetry !== undefined && telemetry.metricsEnabled ? new AIMetrics(telemetry) : null;
     this.tracer = telemetry !== undefined && telemetry.tracingEnabled ? telemetry.tracer : null;
     this.warn = options.warn ?? noWarn;
+    this.aiLog = options.aiLog ?? DISCARD_AI_LOG;
   }
 
   /** Target ids with state (tests, diagnostics). */
@@ -104,6 +109,8 @@ export class AIState {
     for (const [id, state] of draft.targets) this.#targets.set(id, state);
   }
 }
+
+const DISCARD_AI_LOG: AILogSink = Object.freeze({ write: noWarn });
 
 function noWarn(): void {
   // no listener

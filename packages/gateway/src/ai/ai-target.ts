@@ -5,6 +5,9 @@ import type { GenAIOperation } from './ai-metrics.js';
 import type { AITargetState } from './ai-state.js';
 import type { PriceSchedule } from './price-schedule.js';
 
+/** Providers speaking OpenAI's chat dialect itself (Mistral's differs: usage, content arrays). */
+const OPENAI_PASSTHROUGH: ReadonlySet<string> = new Set(['openai', 'azure-openai', 'openai-compatible']);
+
 export interface AITargetSpec {
   /** `<AIModel id>/<target name>`: the key of its breaker and latency in `RuntimeState`. */
   readonly id: string;
@@ -48,6 +51,11 @@ export class AITarget implements AITargetSpec {
   readonly state: AITargetState;
   readonly pools: ReadonlyMap<string, UpstreamPool>;
   readonly local: boolean;
+  /**
+   * An OpenAI-dialect provider whose chat answers reach an OpenAI client nearly as the provider
+   * wrote them (`OpenAIStreamPassthrough`), instead of being decoded and re-rendered.
+   */
+  readonly openAIPassthrough: boolean;
   #chat: TargetMetricAttributes | null = null;
   #embeddings: TargetMetricAttributes | null = null;
 
@@ -67,6 +75,7 @@ export class AITarget implements AITargetSpec {
     this.state = spec.state;
     this.pools = spec.pools;
     this.local = spec.adapter.id === 'mock' && spec.config.endpoint === undefined;
+    this.openAIPassthrough = OPENAI_PASSTHROUGH.has(spec.adapter.id);
   }
 
   /** Whether this target can serve `/v1/embeddings`. */

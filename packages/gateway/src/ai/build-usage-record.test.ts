@@ -48,6 +48,7 @@ describe('buildUsageRecord', () => {
       errorCode: '',
       stream: true,
       aborted: false,
+      unpriced: false,
     });
   });
 
@@ -90,7 +91,21 @@ describe('buildUsageRecord', () => {
     });
   });
 
-  it('an unpriced target: cost 0 (the flag travels in the header and the metric)', () => {
-    expect(buildUsageRecord(facts({ cost: { costMicroUsd: 0, priced: false } })).costMicros).toBe(0);
+  it('an unpriced target: flagged, with no cost and no currency (never a silent $0)', () => {
+    expect(buildUsageRecord(facts({ cost: { costMicroUsd: 0, priced: false } }))).toMatchObject({
+      unpriced: true,
+      costMicros: 0,
+      currency: '',
+    });
+  });
+
+  it('a call that used no tokens is not unpriced: its cost is known to be 0', () => {
+    expect(buildUsageRecord(facts({ usage: null, cost: null, target: null }))).toMatchObject({
+      unpriced: false,
+      costMicros: 0,
+      currency: 'USD',
+      provider: '',
+      target: '',
+    });
   });
 });

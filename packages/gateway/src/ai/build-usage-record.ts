@@ -15,6 +15,10 @@ export interface UsageFacts {
   readonly target: { readonly name: string; readonly provider: string } | null;
   /** Null when no provider call consumed tokens (rejected before, or every attempt failed). */
   readonly usage: Usage | null;
+  /**
+   * The cost of `usage` at the target's price in effect; `priced: false` makes the record
+   * `unpriced` (cost unknown: `costMicros` 0, `currency` ''). Null with no usage (cost 0).
+   */
   readonly cost: Cost | null;
   /** Monotonic ms from the request's arrival to the end of the response. */
   readonly latencyMs: number;
@@ -30,6 +34,8 @@ export interface UsageFacts {
 /** The `hubpo.usage.v1.UsageRecord` of one AI request (see `UsageSink` for the contract). */
 export function buildUsageRecord(facts: UsageFacts): UsageRecord {
   const usage = facts.usage;
+  // Tokens used at a target without a price: the cost is unknown, flagged, never a silent $0.
+  const unpriced = facts.cost !== null && !facts.cost.priced;
   return {
     requestId: facts.requestId,
     startedAtUnixMs: facts.startedAtUnixMs,
@@ -45,15 +51,15 @@ export function buildUsageRecord(facts: UsageFacts): UsageRecord {
     reasoningTokens: usage === null ? 0 : uint32(usage.reasoningTokens),
     outputTokens: usage === null ? 0 : uint32(usage.outputTokens),
     estimated: usage !== null && usage.estimated,
-    costMicros: facts.cost === null || !facts.cost.priced ? 0 : Math.round(facts.cost.costMicroUsd),
-    // An empty currency marks a call whose target has no price (never silently $0).
-    currency: facts.cost !== null && !facts.cost.priced ? '' : 'USD',
+    costMicros: facts.cost === null || unpriced ? 0 : Math.round(facts.cost.costMicroUsd),
+    currency: unpriced ? '' : 'USD',
     latencyMs: uint32(facts.latencyMs),
     timeToFirstTokenMs: facts.timeToFirstTokenMs === null ? 0 : uint32(facts.timeToFirstTokenMs),
     statusCode: facts.statusCode,
     errorCode: facts.errorCode ?? '',
     stream: facts.stream,
     aborted: facts.aborted,
+    unpriced,
   };
 }
 

@@ -7,10 +7,11 @@ import type {
   TargetConfig,
 } from '@hubpo/ai-providers';
 import { errorMessage } from '@hubpo/core';
-import type { AIModelConfig, AITargetConfig, ConsumerConfig } from '@hubpo/snapshot';
+import type { AIModelConfig, AITargetConfig, ConsumerConfig, PolicyConfig } from '@hubpo/snapshot';
 import type { RuntimeState, StateDraft } from '../runtime/runtime-state.js';
 import type { UpstreamPool } from '../runtime/upstream-pool.js';
 import { AIModelRuntime } from './ai-model-runtime.js';
+import { AIPolicies } from './ai-policies.js';
 import { AIRouter } from './ai-router.js';
 import type { AIStateDraft } from './ai-state.js';
 import { AITarget } from './ai-target.js';
@@ -21,6 +22,8 @@ import { credentialsFor, unsealCredential } from './unseal-credential.js';
 export interface AIRouterInput {
   readonly models: readonly AIModelConfig[];
   readonly consumers: readonly ConsumerConfig[];
+  /** Their `aiLogging` / `aiCredentials` parts apply to AI requests (see `AIPolicies`). */
+  readonly policies?: readonly PolicyConfig[];
 }
 
 /** Reports a problem that makes the snapshot invalid (the program NACKs it). */
@@ -105,7 +108,8 @@ export function compileAIRouter(
   for (const consumer of input.consumers) {
     consumerModels.set(consumer.id, consumer.allowedModels === null ? null : new Set(consumer.allowedModels));
   }
-  return new AIRouter(models, consumerModels, state.ai, state);
+  const policies = AIPolicies.compile(input.policies ?? [], state.ai.aiLog, issue);
+  return new AIRouter(models, consumerModels, state.ai, state, policies);
 }
 
 class TargetCompiler {

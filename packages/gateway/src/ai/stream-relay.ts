@@ -6,7 +6,7 @@ import {
   estimateOutputTokens,
   estimateRequestTokens,
 } from '@hubpo/ai-providers';
-import type { ChatRequest, StreamEvent, Usage } from '@hubpo/ai-providers';
+import type { ChatRequest, ChatResponse, StreamDecoder, StreamEvent, Usage } from '@hubpo/ai-providers';
 import type { HubpoError } from '@hubpo/core';
 import type { IngressFormat } from './ai-endpoint.js';
 
@@ -23,6 +23,25 @@ export interface RelayOutput {
 const NOTHING: RelayOutput = Object.freeze({ text: '', committed: false, error: null });
 
 /**
+ * What the exchange relays an upstream stream through: upstream bytes in, the client's SSE out,
+ * committed at the first answer event, with the attempt's usage and answer at the end.
+ * `StreamRelay` decodes and re-renders; `OpenAIStreamPassthrough` (`@hubpo/ai-providers`)
+ * forwards an OpenAI-dialect stream to an OpenAI client nearly as is.
+ */
+export interface ChatStreamRelay {
+  readonly committed: boolean;
+  readonly failedAfterCommit: HubpoError | null;
+  /** One upstream chunk, handled at once: after the commit its text is never held back. */
+  push(chunk: Uint8Array): RelayOutput;
+  /** The upstream body ended. */
+  end(): RelayOutput;
+  flush(): RelayOutput;
+  renderError(error: HubpoError): string;
+  usage(): Usage;
+  response(): ChatResponse;
+}
+
+/**
  * Turns one upstream attempt's decoded stream events into the client's SSE (the ingress
  * renderer) and decides when the response is committed: rendered text is held back until the
  * first event that carries the answer (a block, a delta, a finish or the end), so an upstream
@@ -30,16 +49,24 @@ const NOTHING: RelayOutput = Object.freeze({ text: '', committed: false, error: 
  * batch is written as it comes; an upstream `error` then becomes the ingress's error event.
  * Every event also feeds an accumulator, so usage is known (or estimated) however it ends.
  */
-export class StreamRelay {
+export class StreamRelay implements ChatStreamRelay {
   readonly #renderer: OpenAIStreamRenderer | AnthropicStreamRenderer;
   readonly #accumulator = new StreamAccumulator();
   readonly #request: ChatRequest;
+  readonly #decoder: StreamDecoder | null;
   #pending = '';
   #committed = false;
   #failedAfterCommit: HubpoError | null = null;
 
-  constructor(format: IngressFormat, request: ChatRequest, modelName: string) {
+  /** `decoder` turns upstream bytes into events for `push`/`end`; null when events are fed directly. */
+  constructor(
+    format: IngressFormat,
+    request: ChatRequest,
+    modelName: string,
+    decoder: StreamDecoder | null = null,
+  ) {
     this.#request = request;
+    this.#decoder = decoder;
     this.#renderer =
       format === 'openai'
         ? new OpenAIStreamRenderer({ includeUsage: request.streamOptions.includeUsage, model: modelName })
@@ -55,9 +82,22 @@ export class StreamRelay {
     return this.#accumulator.complete;
   }
 
+  /** What the events so far add up to (the answer as assembled; for prompt/completion logs). */
+  response(): ChatResponse {
+    return this.#accumulator.response();
+  }
+
   /** The error that broke the stream after the commit, if any. */
   get failedAfterCommit(): HubpoError | null {
     return this.#failedAfterCommit;
+  }
+
+  push(chunk: Uint8Array): RelayOutput {
+    return this.feed(this.#decoder!.push(chunk));
+  }
+
+  end(): RelayOutput {
+    return this.feed(this.#decoder!.end());
   }
 
   feed(events: readonly StreamEvent[]): RelayOutput {

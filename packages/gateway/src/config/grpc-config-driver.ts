@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { credentials } from '@grpc/grpc-js';
-import type { ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
+import type { ChannelCredentials, ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
 import { errorMessage } from '@hubpo/core';
 import { loadConfigDiscovery } from '@hubpo/snapshot';
 import type {
@@ -9,6 +10,7 @@ import type {
   DiscoveryResponse,
 } from '@hubpo/snapshot';
 import type { Logger } from 'pino';
+import type { GrpcClientTls } from '../gateway-config.js';
 import type { Backoff } from './backoff.js';
 import type { ConfigApplier } from './config-applier.js';
 import { DriverStats } from './config-driver.js';
@@ -25,6 +27,8 @@ export interface GrpcConfigDriverOptions {
   /** HTTP/2 keepalive ping period and the time an unanswered ping takes to declare the peer dead. */
   readonly keepaliveTimeMs: number;
   readonly keepaliveTimeoutMs: number;
+  /** TLS to the control plane (mutual with a client certificate); plaintext when absent. */
+  readonly tls?: GrpcClientTls;
 }
 
 type DiscoveryCall = ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
@@ -57,8 +61,21 @@ export class GrpcConfigDriver implements ConfigDriver {
 
   start(): void {
     if (this.#client !== undefined || this.#stopped) return;
+    this.#reconnectTimer = undefined;
+    let channelCredentials: ChannelCredentials;
+    try {
+      channelCredentials = this.#credentials();
+    } catch (err) {
+      // Unreadable TLS files (a Secret not mounted yet?): keep serving, try again later.
+      this.#stats.lastError = `cannot load the gRPC TLS files: ${errorMessage(err)}`;
+      this.#options.logger.error({ err: errorMessage(err) }, 'cannot load the gRPC TLS files; retrying');
+      this.#reconnectTimer = setTimeout(() => this.start(), this.#options.backoff.next());
+      return;
+    }
+    const tls = this.#options.tls;
     // Message size limits come from @hubpo/snapshot's configDiscoveryChannelOptions.
     const channelOptions: Partial<ChannelOptions> = {
+      ...(tls?.serverName === undefined ? {} : { 'grpc.ssl_target_name_override': tls.serverName }),
       'grpc.keepalive_time_ms': this.#options.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': this.#options.keepaliveTimeoutMs,
       // The channel's own reconnects stay within our cadence (reconnects are ours, per stream).
@@ -66,8 +83,25 @@ export class GrpcConfigDriver implements ConfigDriver {
       'grpc.max_reconnect_backoff_ms': 5_000,
     };
     const { Client } = loadConfigDiscovery();
-    this.#client = new Client(this.#options.target, credentials.createInsecure(), channelOptions);
+    this.#client = new Client(this.#options.target, channelCredentials, channelOptions);
     this.#open();
+  }
+
+  /** TLS credentials from the configured PEM files, else plaintext (warned unless on loopback). */
+  #credentials(): ChannelCredentials {
+    const tls = this.#options.tls;
+    if (tls === undefined) {
+      if (!isLoopbackTarget(this.#options.target)) {
+        this.#options.logger.warn(
+          { target: this.#options.target },
+          'config stream is plaintext to a non-loopback control plane: set HUBPO_CONTROL_PLANE_GRPC_CA',
+        );
+      }
+      return credentials.createInsecure();
+    }
+    const ca = readFileSync(tls.caFile);
+    if (tls.certFile === undefined || tls.keyFile === undefined) return credentials.createSsl(ca);
+    return credentials.createSsl(ca, readFileSync(tls.keyFile), readFileSync(tls.certFile));
   }
 
   async stop(): Promise<void> {
@@ -165,7 +199,13 @@ export class GrpcConfigDriver implements ConfigDriver {
     const level = this.#failures === 0 ? 'warn' : 'debug';
     this.#failures += 1;
     this.#options.logger[level](
-      { target: this.#options.target, code: status.code, details: status.details, retryInMs: delay },
+      {
+        target: this.#options.target,
+        tls: this.#options.tls === undefined ? 'off' : 'on',
+        code: status.code,
+        details: status.details,
+        retryInMs: delay,
+      },
       'config stream closed; serving the current config and reconnecting',
     );
     this.#reconnectTimer = setTimeout(() => this.#open(), delay);
@@ -200,4 +240,12 @@ export class GrpcConfigDriver implements ConfigDriver {
       this.#options.logger.debug({ err: errorMessage(err) }, 'config stream write failed');
     }
   }
+}
+
+/** Whether a gRPC target (`host:port`, `ipv4:`, `dns:///host:port`, `unix:`) stays on this machine. */
+function isLoopbackTarget(target: string): boolean {
+  if (target.startsWith('unix:') || target.startsWith('unix-abstract:')) return true;
+  const hostPort = target.replace(/^(dns|ipv4|ipv6):(\/\/[^/]*\/)?/, '').split(',')[0] ?? '';
+  const host = hostPort.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

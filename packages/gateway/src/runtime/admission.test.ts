@@ -12,7 +12,16 @@ const KEY_A = 'key-a-0123456789abcdef';
 const KEY_B = 'key-b-0123456789abcdef';
 
 function subject(headers: Record<string, string> = {}, clientIp = '10.0.0.1'): AdmissionSubject {
-  return { headers, clientIp, consumer: null, limiter: null, bucket: null };
+  return {
+    headers,
+    clientIp,
+    method: 'GET',
+    requestId: 'req-1',
+    req: { url: '/' },
+    consumer: null,
+    limiter: null,
+    bucket: null,
+  };
 }
 
 /** Compiles objects with a manual clock; returns the rule of `routeId` and an admit function. */

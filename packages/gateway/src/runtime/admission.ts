@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { recordAdmissionRejection } from '../usage/admission-usage.js';
+import type { AdmissionRejection } from '../usage/admission-usage.js';
 import { hashApiKey } from './api-key-auth.js';
 import type { ConsumerRuntime } from './consumer-runtime.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -19,6 +21,10 @@ export type Admission = (typeof Admission)[keyof typeof Admission];
 export interface AdmissionSubject {
   readonly headers: IncomingHttpHeaders;
   readonly clientIp: string;
+  /** For the usage record of a refused AI request (WebSocket upgrades, always GET, have no `req`). */
+  readonly method: string;
+  readonly requestId: string;
+  readonly req?: { readonly url?: string | undefined };
   consumer: ConsumerRuntime | null;
   /** The limiter whose bucket is tightest (for RateLimit-* headers or the 429), else null. */
   limiter: RateLimiter | null;
@@ -31,10 +37,24 @@ const buckets: TokenBucket[] = [];
 /**
  * Runs the admission phase of `rule` for `subject`. Authentication: a missing key is 401 unless
  * the auth is optional (anonymous), an unknown key is 401 always, a consumer whose
- * `allowedRoutes` leaves out the route is 403. Rate limits: the route's policies, then the
- * consumer's; a request takes one token from every bucket or, if any bucket is empty, from none.
+ * `allowedRoutes` leaves out the route is 403 (the consumer is still set on the subject). Rate
+ * limits: the route's policies, then the consumer's; a request takes one token from every bucket
+ * or, if any bucket is empty, from none. A refused request of an AI rule leaves its usage record.
  */
 export function admit(
+  rule: RuleRuntime,
+  consumersByKeyHash: ReadonlyMap<string, ConsumerRuntime>,
+  subject: AdmissionSubject,
+  clock: () => number,
+): Admission {
+  const outcome = runAdmission(rule, consumersByKeyHash, subject, clock);
+  if (outcome !== Admission.Admitted && rule.ai !== null) {
+    recordAdmissionRejection(rule.ai, subject, outcome as AdmissionRejection);
+  }
+  return outcome;
+}
+
+function runAdmission(
   rule: RuleRuntime,
   consumersByKeyHash: ReadonlyMap<string, ConsumerRuntime>,
   subject: AdmissionSubject,
@@ -48,8 +68,8 @@ export function admit(
     } else {
       const consumer = consumersByKeyHash.get(hashApiKey(key));
       if (consumer === undefined) return Admission.KeyInvalid;
-      if (!consumer.mayUse(rule.routeId)) return Admission.Forbidden;
       subject.consumer = consumer;
+      if (!consumer.mayUse(rule.routeId)) return Admission.Forbidden;
     }
   }
   const consumerLimiters = subject.consumer === null ? null : subject.consumer.rateLimiters;

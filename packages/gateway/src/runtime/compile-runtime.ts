@@ -101,7 +101,7 @@ class RuntimeCompiler {
     for (const policy of policies) this.#policy(policy);
     const keyMap = this.#consumers(consumers);
     this.#aiRouter = compileAIRouter(
-      { models: aiModels, consumers },
+      { models: aiModels, consumers, policies },
       this.#state,
       this.#draft,
       this.#aiDraft,

@@ -35,7 +35,7 @@ export class ErrorReply {
 
 export const Replies = Object.freeze({
   routeNotFound: new ErrorReply('ROUTE_NOT_FOUND', 'no route matches the request'),
-  uriTooLong: new ErrorReply('BAD_REQUEST', 'the request target is longer than 8192 bytes', 414),
+  uriTooLong: new ErrorReply('URI_TOO_LONG', 'the request target is longer than 8192 bytes'),
   badRequestTarget: new ErrorReply('BAD_REQUEST', 'the request target is not a valid origin-form path'),
   upgradeNotSupported: new ErrorReply('BAD_REQUEST', 'only WebSocket upgrades are supported'),
   aiNotEnabled: new ErrorReply('UNSUPPORTED_FEATURE', 'AI APIs not enabled on this gateway', 501),
@@ -48,6 +48,11 @@ export const Replies = Object.freeze({
   upstreamReset: new ErrorReply('UPSTREAM_RESET', 'the upstream closed the connection before answering'),
   upstreamTimeout: new ErrorReply('UPSTREAM_TIMEOUT', 'the upstream did not answer in time'),
   internal: new ErrorReply('INTERNAL', 'internal error'),
+  // Requests node's HTTP parser refused before any handler saw them (`clientError`).
+  headersTooLarge: new ErrorReply('HEADERS_TOO_LARGE', 'the request headers are larger than the gateway accepts'),
+  malformed: new ErrorReply('BAD_REQUEST', 'the request is not valid HTTP/1.1'),
+  headersTimeout: new ErrorReply('REQUEST_TIMEOUT', 'the request headers did not arrive in time'),
+  bodyChunkTooLarge: new ErrorReply('PAYLOAD_TOO_LARGE', 'a chunk extension of the request body is too large'),
 });
 
 /**

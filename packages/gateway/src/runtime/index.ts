@@ -4,3 +4,7 @@ export type { Runtime } from './runtime.js';
 export { RuntimeState } from './runtime-state.js';
 export type { RuntimeStateOptions } from './runtime-state.js';
 export { hashApiKey } from './api-key-auth.js';
+export { Replies, writeSocketErrorReply } from './error-reply.js';
+export type { ErrorReply } from './error-reply.js';
+export { MAX_URL_LENGTH } from './proxy-exchange.js';
+export { RequestIds } from './request-ids.js';

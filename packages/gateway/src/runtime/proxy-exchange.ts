@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import type { Span } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { Admission, admit, rateLimitHeaders } from './admission.js';
 import type { AdmissionSubject } from './admission.js';
@@ -12,6 +13,13 @@ import { buildResponseHeaders, buildUpstreamHeaders } from './forward-headers.js
 import type { ForwardContext } from './forward-headers.js';
 import type { HeaderModifier } from './header-modifier.js';
 import type { RateLimiter } from './rate-limiter.js';
+import {
+  endAttemptSpan,
+  endRequestSpan,
+  setTraceparent,
+  startAttemptSpan,
+  startRequestSpan,
+} from './request-tracing.js';
 import { normalizeHost, normalizePath, splitTarget } from './request-target.js';
 import type { SplitTarget } from './request-target.js';
 import { PathKind } from './route-candidate.js';
@@ -124,6 +132,14 @@ export class ProxyExchange
   #deadline: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   #attemptTimer: NodeJS.Timeout | null = null;
+  /** The gateway's own error reply, when it answered itself. */
+  #replied: ErrorReply | null = null;
+  // Tracing (null unless a tracer is configured): the request span, the attempt's, and where
+  // the upstream `traceparent` value sits in the header list.
+  #span: Span | null = null;
+  #attemptSpan: Span | null = null;
+  #attemptStatus = 0;
+  #traceparentAt = -1;
 
   constructor(host: ExchangeHost, req: IncomingMessage, res: ServerResponse) {
     this.#host = host;
@@ -172,14 +188,22 @@ export class ProxyExchange
 
   #route(): void {
     const url = this.req.url ?? '/';
-    if (url.length > MAX_URL_LENGTH) return this.#reject(Replies.uriTooLong, null);
-    if (!splitTarget(url, target)) return this.#reject(Replies.badRequestTarget, null);
+    const tracer = this.#host.state.tracer;
+    if (url.length > MAX_URL_LENGTH || !splitTarget(url, target)) {
+      if (tracer !== null) this.#span = startRequestSpan(tracer, this, null, null, null);
+      return this.#reject(url.length > MAX_URL_LENGTH ? Replies.uriTooLong : Replies.badRequestTarget, null);
+    }
     const path = normalizePath(target.path);
     this.query = target.query;
     const host = normalizeHost(target.authority ?? this.headers.host);
     const candidate = this.#host.table.match(host, path, this);
-    if (candidate === null) return this.#reject(Replies.routeNotFound, null);
+    if (candidate === null) {
+      if (tracer !== null) this.#span = startRequestSpan(tracer, this, null, host, path);
+      return this.#reject(Replies.routeNotFound, null);
+    }
     const rule = (this.rule = candidate.target);
+    // AI rules are traced by the AI handler (GenAI spans); every other request here.
+    if (tracer !== null && rule.ai === null) this.#span = startRequestSpan(tracer, this, rule, host, path);
     if (rule.admits && !this.#admit(rule)) return;
     if (rule.ai !== null) {
       // AI rules (issue 3): the AI handler serves the request and calls `aiFinished` once.
@@ -268,6 +292,7 @@ export class ProxyExchange
     this.#target = backend;
     backend.health.inflight++;
     this.#phase = UPSTREAM;
+    if (this.#span !== null) this.#traceAttempt(backend);
     if (rule.backendRequestMs > 0 && rule.backendRequestMs <= PRECISE_ATTEMPT_TIMEOUT_MS) {
       this.#attemptTimer = setTimeout(onAttemptTimeout, rule.backendRequestMs, this);
     }
@@ -293,6 +318,7 @@ export class ProxyExchange
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200 || this.#phase === DONE) return true;
     if (this.#attemptTimer !== null) this.#clearAttemptTimer();
+    this.#attemptStatus = statusCode;
     const rule = this.rule!;
     const backend = this.#target!;
     if (statusCode >= 500) {
@@ -323,7 +349,7 @@ export class ProxyExchange
   }
 
   onComplete(): void {
-    this.#settleAttempt();
+    this.#settleAttempt(null);
     if (this.#phase === DONE) return;
     if (this.#discarding) {
       this.#discarding = false;
@@ -336,7 +362,7 @@ export class ProxyExchange
   }
 
   onError(error: Error): void {
-    this.#settleAttempt();
+    this.#settleAttempt(error);
     if (this.#phase === DONE) return;
     if (this.#discarding) {
       this.#discarding = false;
@@ -407,11 +433,25 @@ export class ProxyExchange
     this.#attemptTimer = null;
   }
 
-  #settleAttempt(): void {
+  #settleAttempt(error: Error | null): void {
     this.#abort = null;
     if (this.#attemptTimer !== null) this.#clearAttemptTimer();
     const backend = this.#target;
     if (backend !== null) backend.health.inflight--;
+    const span = this.#attemptSpan;
+    if (span !== null) {
+      this.#attemptSpan = null;
+      endAttemptSpan(span, this.#attemptStatus, error === null ? null : attemptErrorType(error));
+    }
+  }
+
+  /** Tracing only: the CLIENT span of the attempt about to start, and its `traceparent` upstream. */
+  #traceAttempt(backend: BackendTarget): void {
+    const tracer = this.#host.state.tracer!;
+    const span = startAttemptSpan(tracer, this.#span!, this.method, backend, this.#path, this.#attempt);
+    this.#attemptSpan = span;
+    this.#attemptStatus = 0;
+    this.#traceparentAt = setTraceparent(this.#upstreamHeaders, this.#traceparentAt, span);
   }
 
   #recordFailure(backend: BackendTarget): void {
@@ -484,6 +524,7 @@ export class ProxyExchange
   }
 
   #reply(reply: ErrorReply, extra: readonly string[] | null): void {
+    this.#replied = reply;
     // AI rules answer in the client's API format (OpenAI or Anthropic errors), issue 3.
     const ai = this.rule === null ? null : this.rule.ai;
     if (ai !== null) ai.sendRuntimeError(this, reply, this.requestId, extra);
@@ -504,8 +545,19 @@ export class ProxyExchange
       const seconds = (state.clock() - this.#startedAt) / 1000;
       metrics.recordDuration(seconds, ruleMetrics.byStatusClass[RuntimeMetrics.statusClass(status)]!);
     }
+    if (this.#span !== null) {
+      endRequestSpan(this.#span, status, this.#replied === null ? null : this.#replied.code);
+      this.#span = null;
+    }
     this.#host.exchangeEnded();
   }
+}
+
+/** The `error.type` of a failed attempt: the failure kind, or why the gateway cancelled it. */
+function attemptErrorType(error: Error): string {
+  if (error === CLIENT_GONE) return 'client_closed';
+  if (error === DEADLINE_PASSED) return 'timeout';
+  return failureMetricKind(classifyUpstreamError(error)) ?? '_OTHER';
 }
 
 function replyFor(failure: UpstreamFailure): ErrorReply {

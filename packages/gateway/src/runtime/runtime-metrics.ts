@@ -33,9 +33,6 @@ export class RuleMetrics {
   }
 }
 
-/** Requests in progress (a gauge); not in `MetricNames` yet. */
-export const ACTIVE_REQUESTS_METRIC = 'hubpo.gateway.requests.active';
-
 /** Durations buffered before they are handed to the histogram. */
 const BATCH = 1024;
 
@@ -87,7 +84,7 @@ export class RuntimeMetrics {
       description: 'Requests rejected by a rate limit.',
     });
     meter
-      .createObservableGauge(ACTIVE_REQUESTS_METRIC, { description: 'Requests in progress in the gateway.' })
+      .createObservableGauge(MetricNames.activeRequests, { description: 'Requests in progress in the gateway.' })
       .addCallback((result) => {
         this.flush();
         result.observe(this.active);

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { Tracer } from '@opentelemetry/api';
 import type { Telemetry } from '@hubpo/telemetry';
 // AI data path (issue 3): per-target breakers and latency averages live in the state too.
 import { AIState } from '../ai/ai-state.js';
@@ -55,6 +56,8 @@ export class RuntimeState {
   readonly clock: () => number;
   readonly random: () => number;
   readonly metrics: RuntimeMetrics | null;
+  /** Null unless tracing is on; then proxied requests get SERVER and CLIENT spans. */
+  readonly tracer: Tracer | null;
   readonly requestIds = new RequestIds();
   readonly websockets: WebSocketProxy;
   /** AI targets' breakers and latency averages (by `<AIModel id>/<target name>`), AI options. */
@@ -77,6 +80,7 @@ export class RuntimeState {
     this.random = options.random ?? Math.random;
     const telemetry = options.telemetry;
     this.metrics = telemetry !== undefined && telemetry.metricsEnabled ? new RuntimeMetrics(telemetry) : null;
+    this.tracer = telemetry !== undefined && telemetry.tracingEnabled ? telemetry.tracer : null;
     this.#bucketOptions = { maxKeys: options.rateLimitKeysPerPolicy ?? 100_000, sweepEveryMs: 60_000 };
     this.#keepAliveMs = options.upstreamKeepAliveMs ?? 4_000;
     this.websockets = new WebSocketProxy();

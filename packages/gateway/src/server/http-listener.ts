@@ -9,6 +9,12 @@ const IDLE_SWEEP_MS = 100;
  * lets in-flight requests (and upgraded sockets) finish until a deadline, and cuts whatever is
  * left after it. While draining, responses carry `connection: close` (set by the request handler,
  * which reads `draining`), so keep-alive clients move to another gateway.
+ *
+ * Idle connections are closed at once and then on every sweep (a connection becomes idle when
+ * its last response ends). Node counts a connection that never sent a byte as busy (it waits for
+ * request headers), so `closeIdleConnections` leaves it open and `server.close` would wait for the
+ * deadline: HTTP clients keep such spare connections (an SDK after an aborted stream does). Those
+ * are closed too once they stayed silent for one sweep.
  */
 export class HttpListener {
   readonly server: Server;
@@ -52,12 +58,18 @@ export class HttpListener {
     return this.#closing;
   }
 
+  #closeIdle(silent: Set<Socket>): void {
+    this.server.closeIdleConnections();
+    closeSilent(this.#sockets, silent);
+  }
+
   async #close(deadlineMs: number): Promise<void> {
     this.#draining = true;
     if (!this.server.listening) return;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    const sweep = setInterval(() => this.server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const silent = new Set<Socket>();
+    this.#closeIdle(silent);
+    const sweep = setInterval(() => this.#closeIdle(silent), IDLE_SWEEP_MS);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), deadlineMs);
@@ -72,6 +84,15 @@ export class HttpListener {
       clearInterval(sweep);
       clearTimeout(timer);
     }
+  }
+}
+
+/** Closes idle connections, and those that sent nothing since the previous sweep either. */
+function closeSilent(sockets: ReadonlySet<Socket>, silent: Set<Socket>): void {
+  for (const socket of sockets) {
+    if (socket.bytesRead > 0) continue;
+    if (silent.has(socket)) socket.destroy();
+    else silent.add(socket);
   }
 }
 

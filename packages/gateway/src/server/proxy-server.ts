@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RuntimeSlot } from '../config/runtime-slot.js';
 import type { GatewayTimeouts } from '../gateway-config.js';
+import { RequestIds } from '../runtime/index.js';
+import { answerClientError } from './client-error-reply.js';
+import type { ClientError } from './client-error-reply.js';
 import { HttpListener } from './http-listener.js';
 
 /**
@@ -29,5 +32,7 @@ export function createProxyListener(slot: RuntimeSlot, timeouts: GatewayTimeouts
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     slot.current.handleUpgrade(req, socket, head);
   });
+  const ids = new RequestIds();
+  server.on('clientError', (error: ClientError, socket: Duplex) => answerClientError(error, socket, ids));
   return listener;
 }

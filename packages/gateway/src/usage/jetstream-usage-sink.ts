@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { UsageRecord, UsageSink } from '../ai/usage-sink.js';
 import { Backoff } from '../config/backoff.js';
 import { redactUrl } from '../gateway-config.js';
+import { UsageOverflowLog } from './usage-overflow-log.js';
 import { UsageQueue } from './usage-queue.js';
 import { UsageSinkMetrics } from './usage-sink-metrics.js';
 import type { UsageDropReason } from './usage-sink-metrics.js';
@@ -75,6 +76,7 @@ export class JetStreamUsageSink implements UsageSink {
   readonly #o: JetStreamUsageSinkOptions;
   readonly #queue: UsageQueue<UsageRecord>;
   readonly #metrics: UsageSinkMetrics;
+  readonly #overflow: UsageOverflowLog;
   readonly #subject: string;
   readonly #backoff: Backoff;
   readonly #maxInFlight: number;
@@ -109,6 +111,7 @@ export class JetStreamUsageSink implements UsageSink {
       maxMs: options.retryMaxMs ?? DEFAULTS.retryMaxMs,
     });
     this.#metrics = new UsageSinkMetrics(options.meter, () => this.#queue.size + this.#inFlight);
+    this.#overflow = new UsageOverflowLog(options.logger, this.#queue.capacity);
   }
 
   /** Connects in the background (retrying forever); records are buffered meanwhile. */
@@ -165,6 +168,7 @@ export class JetStreamUsageSink implements UsageSink {
     this.#stopped = true;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#wakeConnectLoop?.();
+    this.#overflow.flush();
     const lost = this.#queue.size + this.#inFlight;
     if (!flushed && lost > 0) {
       this.#drop('shutdown', lost);
@@ -332,6 +336,7 @@ export class JetStreamUsageSink implements UsageSink {
   #drop(reason: UsageDropReason, count: number): void {
     this.#dropped[reason] += count;
     this.#metrics.dropped(reason, count);
+    if (reason === 'queue_full') this.#overflow.dropped(count);
   }
 
   #idle(): boolean {

@@ -1,14 +1,21 @@
 import { HubpoError } from '@hubpo/core';
 import type { Telemetry } from '@hubpo/telemetry';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { UsageSink } from '../ai/usage-sink.js';
 import type { GatewayConfig } from '../gateway-config.js';
+import { GrpcUsageSink } from './grpc-usage-sink.js';
 import { JetStreamUsageSink } from './jetstream-usage-sink.js';
+import type { UsageSinkStats } from './jetstream-usage-sink.js';
 
 /** Where usage records go, from the environment. */
 export interface UsageSinkConfig {
-  /** `NATS_URL`: usage records are published to JetStream (whatever the config driver is). */
+  /**
+   * `NATS_URL`: usage records are published to JetStream (whatever the config driver is); unset,
+   * a gRPC-driver gateway reports them to its control plane over gRPC.
+   */
   readonly natsUrl?: string;
-  /** `HUBPO_USAGE_QUEUE_SIZE`: records buffered while NATS is away (default 10 000). */
+  /** `HUBPO_USAGE_QUEUE_SIZE`: records buffered while the destination is away (default 10 000). */
   readonly maxQueue: number;
 }
 
@@ -28,32 +35,53 @@ export function loadUsageSinkConfig(env: Readonly<Record<string, string | undefi
   return { ...(natsUrl === undefined || natsUrl === '' ? {} : { natsUrl }), maxQueue };
 }
 
+/** A usage sink the gateway process owns: started by `createUsageSink`, stopped after the drain. */
+export interface ProcessUsageSink extends UsageSink {
+  stats(): UsageSinkStats;
+  flush(timeoutMs: number): Promise<boolean>;
+  stop(flushTimeoutMs?: number): Promise<void>;
+}
+
 /**
- * The usage sink of a gateway process: the JetStream publisher when NATS is configured (started,
- * connecting in the background). Without NATS there is no usage pipeline: this logs it once and
- * returns undefined, and the gateway keeps usage only in its metrics (`gen_ai.client.token.usage`,
- * `hubpo.gen_ai.cost`).
+ * The usage sink of a gateway process (docs/design/usage-pipeline.md), started: the JetStream
+ * publisher when NATS is configured (`NATS_URL`, or the NATS config driver's servers), otherwise
+ * the gRPC reporter to the control plane the gRPC config driver talks to, over the same channel
+ * credentials. Either buffers while its destination is away; there is always one.
  */
 export function createUsageSink(
   usage: UsageSinkConfig,
   config: GatewayConfig,
   logger: Logger,
   telemetry: Telemetry,
-): JetStreamUsageSink | undefined {
-  if (usage.natsUrl === undefined) {
-    logger.warn(
-      'NATS_URL is not set: AI usage records are not published (usage is kept only in metrics); set NATS_URL to send them to the control plane',
-    );
-    return undefined;
+  credentials?: ChannelCredentials,
+): ProcessUsageSink {
+  const driver = config.driver;
+  const natsUrl = usage.natsUrl ?? (driver.kind === 'nats' ? driver.url : undefined);
+  const child = logger.child({ component: 'usage' });
+  if (natsUrl !== undefined) {
+    const sink = new JetStreamUsageSink({
+      servers: natsUrl,
+      cluster: config.cluster,
+      logger: child,
+      meter: telemetry.meter,
+      name: `hubpo-gateway ${config.nodeId} usage`,
+      maxQueue: usage.maxQueue,
+    });
+    sink.start();
+    return sink;
   }
-  const sink = new JetStreamUsageSink({
-    servers: usage.natsUrl,
+  // Without NATS the driver is gRPC (the NATS driver always has servers): report to its control plane.
+  const target = driver.kind === 'grpc' ? driver.target : '';
+  const sink = new GrpcUsageSink({
+    target,
+    ...(credentials === undefined ? {} : { credentials }),
     cluster: config.cluster,
-    logger: logger.child({ component: 'usage' }),
+    nodeId: config.nodeId,
+    logger: child,
     meter: telemetry.meter,
-    name: `hubpo-gateway ${config.nodeId} usage`,
     maxQueue: usage.maxQueue,
   });
   sink.start();
+  child.info({ target }, 'usage records are reported to the control plane over gRPC');
   return sink;
 }

@@ -32,7 +32,8 @@ export class UsageSinkMetrics {
   constructor(meter: Telemetry['meter'] | undefined, queued: () => number) {
     if (meter === undefined) return;
     this.#published = meter.createCounter(USAGE_METRIC_NAMES.published, {
-      description: 'Usage records acknowledged by the HUBPO_USAGE stream (duplicate: a retry already stored)',
+      description:
+        'Usage records acknowledged by the HUBPO_USAGE stream or the control plane (duplicate: a retry already stored)',
     });
     this.#dropped = meter.createCounter(USAGE_METRIC_NAMES.dropped, {
       description: 'Usage records never published: queue full (oldest dropped), invalid, or lost at shutdown',
@@ -47,8 +48,8 @@ export class UsageSinkMetrics {
       .addCallback((result) => result.observe(queued()));
   }
 
-  published(duplicate: boolean): void {
-    this.#published?.add(1, duplicate ? DUPLICATE : FIRST);
+  published(duplicate: boolean, count = 1): void {
+    if (count > 0) this.#published?.add(count, duplicate ? DUPLICATE : FIRST);
   }
 
   dropped(reason: UsageDropReason, count: number): void {

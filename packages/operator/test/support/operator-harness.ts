@@ -9,7 +9,9 @@ export const CLUSTER = 'test';
 
 /**
  * An operator replica against a test target and a control plane, with short timings (lease 2 s,
- * renew deadline 1.5 s, retry 200 ms, watchdog 5 s). `HUBPO_TEST_LOG=debug` shows its logs.
+ * renew deadline 1.5 s, retry 200 ms). The watchdog is 5 s on the fake (bookmarks every 200 ms)
+ * and 90 s on a real cluster, whose API server sends bookmarks about once a minute and ends each
+ * watch after `watchTimeoutSeconds` (60 s). `HUBPO_TEST_LOG=debug` shows its logs.
  */
 export function startOperator(
   target: KubeTarget,
@@ -34,7 +36,7 @@ export function startOperator(
       retryPeriodMs: 200,
       heartbeatMs: 500,
       statusWaitSeconds: 5,
-      watchdogMs: 5000,
+      watchdogMs: target.fake === undefined ? 90_000 : 5000,
       watchTimeoutSeconds: 60,
       backoffInitialMs: 50,
       backoffMaxMs: 1000,

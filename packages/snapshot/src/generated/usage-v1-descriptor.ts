@@ -34,6 +34,34 @@ export const usageV1Descriptor = {
                     errorCode: { type: 'string', id: 20, protoName: 'error_code' },
                     stream: { type: 'bool', id: 21 },
                     aborted: { type: 'bool', id: 22 },
+                    unpriced: { type: 'bool', id: 23 },
+                  },
+                },
+                UsageReporting: {
+                  methods: {
+                    Report: {
+                      requestType: 'UsageBatch',
+                      requestStream: true,
+                      responseType: 'UsageAck',
+                      responseStream: true,
+                    },
+                  },
+                },
+                UsageBatch: {
+                  fields: {
+                    batchId: { type: 'uint64', id: 1, protoName: 'batch_id' },
+                    cluster: { type: 'string', id: 2 },
+                    nodeId: { type: 'string', id: 3, protoName: 'node_id' },
+                    records: { rule: 'repeated', type: 'UsageRecord', id: 4 },
+                  },
+                },
+                UsageAck: {
+                  fields: {
+                    batchId: { type: 'uint64', id: 1, protoName: 'batch_id' },
+                    stored: { type: 'uint32', id: 2 },
+                    duplicates: { type: 'uint32', id: 3 },
+                    invalid: { type: 'uint32', id: 4 },
+                    error: { type: 'string', id: 5 },
                   },
                 },
               },

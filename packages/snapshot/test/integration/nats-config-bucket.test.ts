@@ -1,6 +1,12 @@
 import type { NatsConnection } from 'nats';
 import { HubpoError } from '@hubpo/core';
-import { NatsConfigBucket, buildSnapshot, decodeResource, resourceKvKey } from '@hubpo/snapshot';
+import {
+  NatsConfigBucket,
+  buildSnapshot,
+  clusterBlobsFilter,
+  decodeResource,
+  resourceKvKey,
+} from '@hubpo/snapshot';
 import { startNats } from '@hubpo/testkit';
 import type { NatsProcess } from '@hubpo/testkit';
 import { storedResourceCodec } from '../../src/config-codec.js';
@@ -14,10 +20,16 @@ describe('NatsConfigBucket', () => {
   let nats: NatsProcess;
   let nc: NatsConnection;
   let bucketSeq = 0;
-  /** A fresh bucket pair per test, so tests do not see each other's clusters. */
+  /** A fresh bucket per test, so tests do not see each other's clusters. */
   const names = () => {
     bucketSeq += 1;
-    return { bucket: `cfg-${bucketSeq}`, blobBucket: `blobs-${bucketSeq}` };
+    return { bucket: `cfg-${bucketSeq}` };
+  };
+  const blobKeys = async (bucket: string, cluster: string): Promise<string[]> => {
+    const kv = await nc.jetstream().views.kv(bucket);
+    const keys: string[] = [];
+    for await (const key of await kv.keys(clusterBlobsFilter(cluster))) keys.push(key);
+    return keys.sort();
   };
 
   beforeAll(async () => {
@@ -63,7 +75,7 @@ describe('NatsConfigBucket', () => {
     expect(await bucket.readSnapshot('us')).toBeUndefined();
   });
 
-  it('offloads large resources and manifests to the object store', async () => {
+  it('stores large resources and manifests as chunked blobs in the bucket itself', async () => {
     const opts = names();
     const publisher = await NatsConfigBucket.open(nc, { ...opts, create: true });
     const objects = [
@@ -76,8 +88,15 @@ describe('NatsConfigBucket', () => {
     const read = await reader.readSnapshot('prod');
     expect(read!.hash).toBe(snap.hash);
     expect(read!.resources.get('PromptTemplate/huge')!.payload.length).toBeGreaterThan(3 * MiB);
+    // Each large payload in chunks of the inline limit; nothing else is a blob.
+    const limit = publisher.inlineLimitBytes;
+    const chunkCount = [...snap.resources.values()]
+      .filter((res) => res.payload.length > limit)
+      .reduce((sum, res) => sum + Math.ceil(res.payload.length / limit), 0);
+    expect(chunkCount).toBe(7 + 4 * 4); // 3 MiB and 1.5 MiB, each plus its JSON framing
+    expect(await blobKeys(opts.bucket, 'prod')).toHaveLength(chunkCount);
 
-    // A manifest larger than the inline limit goes to the object store too.
+    // A manifest larger than the inline limit is chunked too.
     const tiny = await NatsConfigBucket.open(nc, { ...names(), create: true, inlineLimitBytes: 2048 });
     const many = buildSnapshot('prod', 1, routes(500));
     await tiny.publish(many);
@@ -89,18 +108,18 @@ describe('NatsConfigBucket', () => {
     const opts = names();
     const bucket = await NatsConfigBucket.open(nc, { ...opts, create: true });
     const kv = await nc.jetstream().views.kv(opts.bucket);
-    const os = await nc.jetstream().views.os(opts.blobBucket);
     await bucket.publish(buildSnapshot('prod', 1, [bigObject('huge', 2 * MiB), ...routes(2)]));
-    expect((await os.list()).map((o) => o.name)).toHaveLength(1);
+    const chunks = await blobKeys(opts.bucket, 'prod');
+    expect(chunks).toHaveLength(5); // 2 MiB + JSON framing in 512 KiB chunks
 
     await bucket.publish(buildSnapshot('prod', 2, routes(1)));
     const gone = await kv.get(resourceKvKey('prod', 'PromptTemplate', 'huge'));
     expect(gone?.operation).toBe('DEL');
     expect((await bucket.readSnapshot('prod'))!.resources.size).toBe(1);
     // Kept while readers of revision 1 may still fetch it.
-    expect(await os.list()).toHaveLength(1);
+    expect(await blobKeys(opts.bucket, 'prod')).toEqual(chunks);
     await bucket.publish(buildSnapshot('prod', 3, routes(1, 'v3')));
-    expect(await os.list()).toHaveLength(0);
+    expect(await blobKeys(opts.bucket, 'prod')).toEqual([]);
   });
 
   it('treats the manifest as the barrier: readers wait until it lists what they read', async () => {
@@ -178,6 +197,54 @@ describe('NatsConfigBucket', () => {
     const reader = await NatsConfigBucket.open(nc, { ...opts, barrierTimeoutMs: 1_000 });
     expect((await reader.readSnapshot('prod'))!.hash).toBe(v2.hash);
     expect((await kv.get(resourceKvKey('prod', 'Route', 'orphan')))?.operation).toBe('DEL');
+  });
+
+  it('verifies chunked blobs: a damaged chunk is corrupt, a missing one is waited for', async () => {
+    const opts = names();
+    const publisher = await NatsConfigBucket.open(nc, { ...opts, create: true, inlineLimitBytes: 4096 });
+    await publisher.publish(buildSnapshot('prod', 1, [bigObject('big', 20_000), ...routes(2)]));
+    const kv = await nc.jetstream().views.kv(opts.bucket);
+    const [first, second] = await blobKeys(opts.bucket, 'prod');
+    const reader = await NatsConfigBucket.open(nc, { ...opts, barrierTimeoutMs: 300 });
+
+    const original = (await kv.get(second!))!.value;
+    await kv.put(
+      second!,
+      original.map((byte) => byte ^ 1),
+    );
+    const damaged = await reader.readSnapshot('prod').catch((e: unknown) => e);
+    expect(HubpoError.is(damaged, 'SNAPSHOT_CORRUPT')).toBe(true);
+
+    await kv.put(second!, original);
+    await kv.delete(first!);
+    const missing = await reader.readSnapshot('prod').catch((e: unknown) => e);
+    expect(HubpoError.is(missing, 'UNAVAILABLE')).toBe(true);
+  });
+
+  it('rewrites resources whose blob an older layout kept in the object store', async () => {
+    const opts = names();
+    const first = await NatsConfigBucket.open(nc, { ...opts, create: true });
+    const v1 = buildSnapshot('prod', 1, [bigObject('huge', 1 * MiB), ...routes(2)]);
+    await first.publish(v1);
+    // What a publisher before ADR 0002's addendum wrote: a reference into OBJ_hubpo-config-blobs.
+    const huge = v1.resources.get('PromptTemplate/huge')!;
+    const kv = await nc.jetstream().views.kv(opts.bucket);
+    await kv.put(
+      resourceKvKey('prod', 'PromptTemplate', 'huge'),
+      storedResourceCodec.encode({
+        ...huge,
+        payload: new Uint8Array(0),
+        blob: { object: `prod.res.${huge.version}`, size: huge.payload.length, sha256: '0'.repeat(64) },
+      }),
+    );
+    const reader = await NatsConfigBucket.open(nc, { ...opts, barrierTimeoutMs: 300 });
+    const error = await reader.readSnapshot('prod').catch((e: unknown) => e);
+    expect(HubpoError.is(error, 'UNAVAILABLE')).toBe(true); // not there: wait, keep serving
+
+    const upgraded = await NatsConfigBucket.open(nc, { ...opts, create: true });
+    const v2 = buildSnapshot('prod', 2, [bigObject('huge', 1 * MiB), ...routes(2)]);
+    expect(await upgraded.publish(v2)).toMatchObject({ written: 1, offloaded: 1 });
+    expect((await reader.readSnapshot('prod'))!.hash).toBe(v2.hash);
   });
 
   it('notices writes by anyone else between its own publishes and repairs them', async () => {

@@ -3,6 +3,8 @@ export { startPostgres, TEST_DATABASE_URL_ENV } from './start-postgres.js';
 export type { PostgresOptions, PostgresProcess } from './start-postgres.js';
 export { startNats, findNatsServer, NATS_SERVER_BIN_ENV } from './start-nats.js';
 export type { NatsOptions, NatsProcess } from './start-nats.js';
+export { startNatsLeaf } from './start-nats-leaf.js';
+export type { NatsLeafOptions } from './start-nats-leaf.js';
 export { renderNatsConfig } from './nats-config.js';
 export type { NatsServerConfig } from './nats-config.js';
 export { startEchoServer } from './start-echo-server.js';

@@ -28,6 +28,8 @@ export interface NatsProcess {
   /** JetStream store directory (kept across restart() and kill(), removed by stop()). */
   readonly storeDir: string;
   readonly serverName: string;
+  /** The JetStream domain it was started with, if any. */
+  readonly jetstreamDomain?: string;
   /** Monitoring endpoint, e.g. `${monitorUrl}/jsz`. */
   readonly monitorUrl: string;
   /** `nats-leaf://127.0.0.1:<port>` when started with `leafnodes`; pass it to a leaf's `leafRemotes`. */
@@ -169,6 +171,7 @@ class LocalNats implements NatsProcess {
   readonly port: number;
   readonly storeDir: string;
   readonly serverName: string;
+  readonly jetstreamDomain?: string;
   readonly monitorUrl: string;
   readonly leafnodeUrl?: string;
   readonly #binary: string;
@@ -196,6 +199,7 @@ class LocalNats implements NatsProcess {
     this.url = `nats://127.0.0.1:${config.port}`;
     this.storeDir = config.storeDir;
     this.serverName = config.serverName;
+    if (config.jetstreamDomain !== undefined) this.jetstreamDomain = config.jetstreamDomain;
     this.monitorUrl = `http://127.0.0.1:${config.monitorPort}`;
     if (config.leafnodeListenPort !== undefined)
       this.leafnodeUrl = `nats-leaf://127.0.0.1:${config.leafnodeListenPort}`;

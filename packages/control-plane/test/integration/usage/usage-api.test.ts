@@ -61,6 +61,7 @@ function records(): UsageRecord[] {
       outputTokens: 3,
       costMicros: 0,
       currency: '',
+      unpriced: true,
       statusCode: 499,
       errorCode: 'HUBPO_ERR_CLIENT_CLOSED',
       stream: true,
@@ -84,7 +85,7 @@ function records(): UsageRecord[] {
 /** What the summary must say for `group`, from the records themselves (the documented semantics). */
 function totals(group: readonly UsageRecord[]): Record<string, unknown> {
   const sum = (f: (r: UsageRecord) => number): number => group.reduce((n, r) => n + f(r), 0);
-  const priced = group.filter((r) => r.currency !== '');
+  const priced = group.filter((r) => !r.unpriced);
   return {
     requests: group.length,
     errors: group.filter((r) => r.errorCode !== '' || r.statusCode >= 400).length,
@@ -146,6 +147,7 @@ describe('usage admin API', () => {
       tokens: { input: 200, cachedInput: 0, cacheWrite: 10, reasoning: 0, output: 10 },
       estimated: true,
       priced: true,
+      unpriced: false,
       costMicros: 7,
       currency: 'USD',
       statusCode: 200,
@@ -156,6 +158,7 @@ describe('usage admin API', () => {
     expect(res.body.items[0]).toMatchObject({
       requestId: 'r4',
       priced: false,
+      unpriced: true,
       aborted: true,
       errorCode: 'HUBPO_ERR_CLIENT_CLOSED',
     });

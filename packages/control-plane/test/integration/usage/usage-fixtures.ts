@@ -37,6 +37,7 @@ export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {
     errorCode: '',
     stream: false,
     aborted: false,
+    unpriced: false,
     ...overrides,
   };
 }

@@ -233,8 +233,12 @@ describe('AI ingress on the built-in mock provider', () => {
         authorization: `Bearer ${KEY}`,
       });
       expect(ok.status).toBe(200);
-      const [rec] = await usage.waitFor(1);
-      expect(rec!.consumer).toBe('default/app');
+      // The refused call leaves its own record (no consumer), the admitted one names its consumer.
+      const recs = await usage.waitFor(2);
+      expect(recs.map((r) => [r.statusCode, r.consumer])).toEqual([
+        [401, ''],
+        [200, 'default/app'],
+      ]);
     });
 
     it('refuses a body over the limit with 413, and an unknown path or method in the OpenAI shape', async () => {

@@ -109,9 +109,10 @@ describe('runtime: proxying', () => {
     });
   });
 
-  it('answers 414 to a request target over 8 KiB', async () => {
+  it('answers 414 HUBPO_ERR_URI_TOO_LONG to a request target over 8 KiB', async () => {
     const response = await fetch(`${gateway.url}/api/${'a'.repeat(8200)}`);
     expect(response.status).toBe(414);
+    expect(await errorOf(response)).toMatchObject({ code: 'HUBPO_ERR_URI_TOO_LONG', retryable: false });
   });
 
   it('hands AI rules to the AI handler, which answers in the OpenAI error format', async () => {

@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { JetStreamUsageSink } from '@hubpo/gateway';
 import type { JetStreamUsageSinkOptions } from '@hubpo/gateway';
 import { USAGE_STREAM } from '@hubpo/snapshot';
@@ -12,6 +10,7 @@ import {
   eventually,
   openNats,
   readUsageStream,
+  scrape,
   silentLogger,
   usageRecord,
 } from './usage-stream-fixtures.js';
@@ -180,15 +179,3 @@ describe('JetStreamUsageSink', () => {
     expect((await jsm.streams.info(USAGE_STREAM)).state.messages).toBe(20);
   });
 });
-
-/** The Prometheus text of `telemetry`, served once by a throwaway HTTP server. */
-async function scrape(telemetry: ReturnType<typeof createTelemetry>): Promise<string> {
-  const server = createServer((req, res) => telemetry.metricsHandler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const { port } = server.address() as AddressInfo;
-    return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  } finally {
-    server.close();
-  }
-}

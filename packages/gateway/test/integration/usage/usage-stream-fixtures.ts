@@ -2,6 +2,9 @@ import { USAGE_STREAM, USAGE_SUBJECTS, clusterOfUsageSubject, decodeUsageRecord 
 import type { UsageRecord } from '@hubpo/snapshot';
 import { DiscardPolicy, RetentionPolicy, StorageType, connect, nanos } from 'nats';
 import type { JetStreamManager, NatsConnection } from 'nats';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { createTelemetry } from '@hubpo/telemetry';
 import { pino } from 'pino';
 
 /*
@@ -40,6 +43,7 @@ export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {
     errorCode: '',
     stream: true,
     aborted: false,
+    unpriced: false,
     ...overrides,
   };
 }
@@ -92,5 +96,17 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The Prometheus text of `telemetry`, served once by a throwaway HTTP server. */
+export async function scrape(telemetry: ReturnType<typeof createTelemetry>): Promise<string> {
+  const server = createServer((req, res) => telemetry.metricsHandler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  } finally {
+    server.close();
   }
 }

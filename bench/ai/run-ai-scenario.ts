@@ -1,0 +1,193 @@
+/*
+ * Scenario (d) of `pnpm bench` (issue 3): OpenAI chat completions through the Hubpo gateway next
+ * to a direct call, the Portkey gateway, nginx and a bare Node pass-through, all on one mock
+ * upstream. Each proxy runs alone on the proxy core; the upstream and every load client share
+ * the load core. Per subject, after a warm-up: wrk throughput (non-streaming), sequential streamed
+ * time to first byte, and latency at a fixed open-loop rate.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { getFreePort } from '@hubpo/testkit';
+import { cpuMs } from '../lib/wrk.mjs';
+import { checkTargets, isNoisy, printAiReport } from './ai-report.js';
+import type { SubjectFigures, SubjectId } from './ai-report.js';
+import {
+  assertAiToolsPresent,
+  portkeyVersion,
+  seedHubpoAi,
+  startBarePassThrough,
+  startHubpo,
+  startMockUpstream,
+  startNginx,
+  startPortkey,
+} from './ai-subjects.js';
+import type { Subject } from './ai-subjects.js';
+import { otherShare, readCoreTicks } from './core-ticks.js';
+import { chatBody, runOpenLoop, runTtfbClient, runWrkPost, writeWrkScript } from './load-clients.js';
+import type { ChatCall } from './load-clients.js';
+import { nginxAvailable } from '../lib/nginx.mjs';
+
+export interface AiScenarioOptions {
+  /** Repository root. */
+  readonly root: string;
+  /** Scratch directory (removed by the caller). */
+  readonly tmp: string;
+  /** Admin API client of the running control plane. */
+  readonly admin: { send(method: string, path: string, body?: unknown): Promise<unknown> };
+  /** The control plane's gRPC address for the gateway process. */
+  readonly grpcTarget: string;
+  /** Seconds per measurement (wrk and the open loop). */
+  readonly duration: number;
+  /** wrk connections, and the open loop's connection cap. */
+  readonly connections: number;
+  readonly proxyCore: number;
+  readonly loadCore: number;
+}
+
+const MODEL = 'bench-d-chat';
+const API_KEY = 'bench-ai-key-0123456789abcdef';
+const RATE = 1000;
+
+/** Runs scenario (d), prints the table and the targets, writes bench/results/ai-gateway-*.json. */
+export async function runAiScenario(o: AiScenarioOptions): Promise<void> {
+  const wrk = spawnSync('wrk', ['-v']).error === undefined;
+  assertAiToolsPresent(o.root, { nginx: nginxAvailable(), wrk });
+  const loadStart = loadavg()[0] ?? 0;
+  const ttfbRequests = Math.max(100, Math.round(80 * o.duration));
+  const plain = chatBody(MODEL, false);
+  const stream = chatBody(MODEL, true);
+  const script = writeWrkScript(o.tmp, plain);
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const upstreamPort = await getFreePort();
+    const upstream = await startMockUpstream(o.loadCore, upstreamPort);
+    cleanups.push(() => upstream.stop());
+    // Same headers for every subject: the Hubpo key doubles as the provider key Portkey forwards;
+    // Portkey's routing headers are ignored (forwarded) by the others.
+    const headers = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${API_KEY}`,
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': `${upstream.baseUrl}/v1`,
+    };
+    await seedHubpoAi(o.admin, { model: MODEL, upstreamUrl: upstream.baseUrl, apiKey: API_KEY });
+    const hubpo = await startHubpo({
+      root: o.root,
+      core: o.proxyCore,
+      port: await getFreePort(),
+      adminPort: await getFreePort(),
+      grpcTarget: o.grpcTarget,
+      dataDir: join(o.tmp, 'gw-ai'),
+    });
+    cleanups.push(() => hubpo.stop());
+    await waitUntilServing({ url: `${hubpo.baseUrl}/v1/chat/completions`, headers }, plain);
+    await verify({ url: `${hubpo.baseUrl}/v1/chat/completions`, headers }, plain, stream); // fail fast
+
+    const measure = async (id: SubjectId, name: string, subject: Subject): Promise<SubjectFigures> => {
+      const call: ChatCall = { url: `${subject.baseUrl}/v1/chat/completions`, headers };
+      await verify(call, plain, stream);
+      const load = { core: o.loadCore, connections: o.connections };
+      await runWrkPost(call, script, { ...load, duration: 1 }); // warm-up (JIT, pools)
+      const cpuBefore = subject.pid === null ? 0 : cpuMs(subject.pid);
+      const coreBefore = readCoreTicks(o.proxyCore);
+      const w = await runWrkPost(call, script, { ...load, duration: o.duration });
+      const coreAfter = readCoreTicks(o.proxyCore);
+      const cpuSpentMs = subject.pid === null ? 0 : cpuMs(subject.pid) - cpuBefore;
+      const cpuUsPerReq = subject.pid === null ? null : (cpuSpentMs * 1000) / w.requests;
+      const proxyCoreOtherPct = otherShare(coreBefore, coreAfter, cpuSpentMs / 10);
+      const ttfb = await runTtfbClient(call, stream, {
+        core: o.loadCore,
+        requests: ttfbRequests,
+        warmup: 40,
+      });
+      const openLoop = await runOpenLoop(call, plain, {
+        ...load,
+        rate: RATE,
+        seconds: o.duration,
+        warmupSeconds: 1,
+      });
+      console.log(`(d) ${name}: ${w.rps.toFixed(0)} req/s, TTFB p50 ${ttfb.p50?.toFixed(3)} ms`);
+      return { id, name, wrk: w, cpuUsPerReq, proxyCoreOtherPct, ttfb, openLoop };
+    };
+    const alone = async (
+      id: SubjectId,
+      name: string,
+      start: () => Promise<Subject>,
+    ): Promise<SubjectFigures> => {
+      const subject = await start();
+      try {
+        return await measure(id, name, subject);
+      } catch (err) {
+        const tail = subject.stderrTail?.() ?? '';
+        throw tail === '' ? err : new Error(`${name}: ${String(err)}\n${name} stderr:\n${tail}`);
+      } finally {
+        await subject.stop();
+      }
+    };
+
+    const rows: SubjectFigures[] = [];
+    rows.push(await measure('direct', 'direct (no proxy)', { ...upstream, pid: null }));
+    rows.push(
+      await alone('nginx', 'nginx reverse proxy', async () =>
+        startNginx(o.proxyCore, await getFreePort(), upstreamPort),
+      ),
+    );
+    rows.push(
+      await alone('bare', 'bare Node pass-through', async () =>
+        startBarePassThrough(o.proxyCore, await getFreePort(), upstream.baseUrl),
+      ),
+    );
+    rows.push(
+      await alone('portkey', `Portkey gateway ${portkeyVersion(o.root)}`, async () =>
+        startPortkey(o.root, o.proxyCore, await getFreePort()),
+      ),
+    );
+    rows.push(await measure('hubpo', 'Hubpo gateway (API key auth)', hubpo));
+
+    const checks = checkTargets(rows, RATE);
+    const loadAverage = { start: loadStart, end: loadavg()[0] ?? 0 };
+    const setup = { duration: o.duration, connections: o.connections, rate: RATE, ttfbRequests, loadAverage };
+    printAiReport(rows, checks, setup);
+    const dir = join(o.root, 'bench/results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `ai-gateway-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
+    writeFileSync(
+      file,
+      `${JSON.stringify({ scenario: 'd', date: new Date(), machine, setup, noisy: isNoisy(rows), rows, checks }, null, 2)}\n`,
+    );
+    console.log(`figures written to ${file}`);
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.error(e));
+  }
+}
+
+/** One plain and one streamed call must answer like the upstream before a subject is measured. */
+async function verify(call: ChatCall, plain: string, stream: string): Promise<void> {
+  for (const [body, expected] of [
+    [plain, ['The quick brown fox', '"completion_tokens":20']],
+    [stream, ['"content":"The"', '"content":" client"', 'data: [DONE]']],
+  ] as const) {
+    const res = await fetch(call.url, { method: 'POST', headers: call.headers, body });
+    const text = await res.text();
+    if (res.status !== 200 || !expected.every((e) => text.includes(e)))
+      throw new Error(`${call.url} answered ${res.status}: ${text.slice(0, 300)}`);
+  }
+}
+
+/** Polls until the gateway applied the AI config and answers 200 (60 s at most). */
+async function waitUntilServing(call: ChatCall, body: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    const res = await fetch(call.url, { method: 'POST', headers: call.headers, body }).catch(() => null);
+    if (res !== null) {
+      last = `${res.status} ${(await res.text()).slice(0, 200)}`;
+      if (res.status === 200) return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the Hubpo gateway never served ${call.url}: ${last}`);
+}

@@ -1,0 +1,353 @@
+import { credentials as grpcCredentials, status as GrpcStatus } from '@grpc/grpc-js';
+import type { ChannelCredentials, ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
+import { errorMessage } from '@hubpo/core';
+import { encodeUsageRecord, loadUsageReporting } from '@hubpo/snapshot';
+import type { UsageAck, UsageBatch, UsageReportingClient } from '@hubpo/snapshot';
+import type { Telemetry } from '@hubpo/telemetry';
+import type { Logger } from 'pino';
+import type { UsageRecord, UsageSink } from '../ai/usage-sink.js';
+import { Backoff } from '../config/backoff.js';
+import type { UsageSinkStats } from './jetstream-usage-sink.js';
+import { UsageOverflowLog } from './usage-overflow-log.js';
+import { UsageQueue } from './usage-queue.js';
+import { UsageSinkMetrics } from './usage-sink-metrics.js';
+import type { UsageDropReason } from './usage-sink-metrics.js';
+
+export interface GrpcUsageSinkOptions {
+  /** gRPC target of the control plane (`HUBPO_CONTROL_PLANE_GRPC`, the ConfigDiscovery address). */
+  readonly target: string;
+  /** The config stream's channel credentials (insecure when absent, as ConfigDiscovery today). */
+  readonly credentials?: ChannelCredentials;
+  readonly channelOptions?: Partial<ChannelOptions>;
+  /** This gateway's cluster and node id, sent with each batch. */
+  readonly cluster: string;
+  readonly nodeId: string;
+  readonly logger: Logger;
+  readonly meter?: Telemetry['meter'];
+  /** Records buffered while the control plane is away; beyond it the oldest are dropped. Default 10 000. */
+  readonly maxQueue?: number;
+  /** Records per batch. Default 500 (the control plane takes up to 1000). */
+  readonly maxBatch?: number;
+  /** Batches sent and awaiting their ACK at once. Default 4. */
+  readonly maxInFlightBatches?: number;
+  /** How long a batch waits for its ACK before the stream is given up and everything resent. Default 10 s. */
+  readonly ackTimeoutMs?: number;
+  /** Retry delays after a failed stream or a refused batch. Default 200 ms .. 5 s. */
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
+}
+
+type ReportCall = ClientDuplexStream<UsageBatch, UsageAck>;
+
+const DEFAULTS = Object.freeze({
+  maxQueue: 10_000,
+  maxBatch: 500,
+  maxInFlightBatches: 4,
+  ackTimeoutMs: 10_000,
+  retryInitialMs: 200,
+  retryMaxMs: 5_000,
+});
+
+/**
+ * Reports usage records to the control plane over gRPC (`hubpo.usage.v1.UsageReporting/Report`,
+ * docs/design/usage-pipeline.md), for gateways without NATS: one stream to the control plane the
+ * gateway takes its config from, records sent in batches, each answered by an ACK with its id.
+ *
+ * `record()` is the same as the JetStream sink's: synchronous, O(1), no I/O, never throws; a
+ * bounded ring drops (counts and logs) its oldest record when full. A batch stays owned by the
+ * sink until its ACK: a refused batch (`error` set), a broken stream or an ACK that does not come
+ * in time puts its records back in front of the ring, and sending pauses with backoff. So delivery
+ * is at-least-once, and the control plane's insert keyed by request id makes it exactly-once.
+ */
+export class GrpcUsageSink implements UsageSink {
+  readonly #o: GrpcUsageSinkOptions;
+  readonly #queue: UsageQueue<UsageRecord>;
+  readonly #metrics: UsageSinkMetrics;
+  readonly #overflow: UsageOverflowLog;
+  readonly #backoff: Backoff;
+  readonly #maxBatch: number;
+  readonly #maxInFlight: number;
+  readonly #ackTimeoutMs: number;
+  /** Batches sent on the current stream and not yet acknowledged, oldest first. */
+  readonly #pending = new Map<number, UsageRecord[]>();
+  #pendingRecords = 0;
+  #client: UsageReportingClient | undefined;
+  #call: ReportCall | undefined;
+  #connected = false;
+  #nextBatchId = 0;
+  #scheduled = false;
+  #retry: NodeJS.Timeout | undefined;
+  #ackTimer: NodeJS.Timeout | undefined;
+  #closing = false;
+  #stopped = false;
+  #outage = false;
+  #idleWaiters: (() => void)[] = [];
+  #published = 0;
+  #duplicates = 0;
+  #failures = 0;
+  readonly #dropped: Record<UsageDropReason, number> = { queue_full: 0, invalid: 0, shutdown: 0 };
+
+  constructor(options: GrpcUsageSinkOptions) {
+    this.#o = options;
+    this.#queue = new UsageQueue(options.maxQueue ?? DEFAULTS.maxQueue);
+    this.#maxBatch = options.maxBatch ?? DEFAULTS.maxBatch;
+    this.#maxInFlight = options.maxInFlightBatches ?? DEFAULTS.maxInFlightBatches;
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? DEFAULTS.ackTimeoutMs;
+    this.#backoff = new Backoff({
+      initialMs: options.retryInitialMs ?? DEFAULTS.retryInitialMs,
+      maxMs: options.retryMaxMs ?? DEFAULTS.retryMaxMs,
+    });
+    this.#metrics = new UsageSinkMetrics(options.meter, () => this.#queue.size + this.#pendingRecords);
+    this.#overflow = new UsageOverflowLog(options.logger, this.#queue.capacity);
+  }
+
+  /** Creates the channel; the stream opens with the first records (and reopens after failures). */
+  start(): void {
+    if (this.#client !== undefined || this.#stopped) return;
+    const { Client } = loadUsageReporting();
+    this.#client = new Client(this.#o.target, this.#o.credentials ?? grpcCredentials.createInsecure(), {
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 5_000,
+      ...this.#o.channelOptions,
+    });
+    this.#schedule();
+  }
+
+  record(rec: UsageRecord): void {
+    if (this.#closing) {
+      this.#drop('shutdown', 1);
+      return;
+    }
+    if (this.#queue.push(rec) !== undefined) this.#drop('queue_full', 1);
+    this.#schedule();
+  }
+
+  stats(): UsageSinkStats {
+    return {
+      connected: this.#connected,
+      queued: this.#queue.size,
+      inFlight: this.#pendingRecords,
+      published: this.#published,
+      duplicates: this.#duplicates,
+      failures: this.#failures,
+      dropped: { ...this.#dropped },
+    };
+  }
+
+  /** Resolves true once every buffered record was acknowledged, false after `timeoutMs`. */
+  flush(timeoutMs: number): Promise<boolean> {
+    if (this.#idle()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#idleWaiters = this.#idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      this.#idleWaiters.push(done);
+    });
+  }
+
+  /**
+   * Stops taking records, reports what is buffered for up to `flushTimeoutMs`, then closes the
+   * channel. Records still unacknowledged then are lost (logged and counted as `shutdown` drops).
+   */
+  async stop(flushTimeoutMs = 5_000): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    const flushed = await this.flush(flushTimeoutMs);
+    this.#stopped = true;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#clearAckTimer();
+    this.#overflow.flush();
+    const lost = this.#queue.size + this.#pendingRecords;
+    if (!flushed && lost > 0) {
+      this.#drop('shutdown', lost);
+      this.#o.logger.error({ lost }, 'usage records not reported before shutdown are lost');
+    }
+    const call = this.#call;
+    this.#call = undefined;
+    if (call !== undefined) {
+      // Half-close and let the control plane end the stream; cancel if it does not.
+      call.end();
+      call.cancel();
+    }
+    this.#client?.close();
+  }
+
+  /** Sending runs in a later turn of the event loop, never inside `record()`. */
+  #schedule(): void {
+    if (this.#scheduled || this.#stopped || this.#client === undefined || this.#retry !== undefined) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (
+      this.#pending.size < this.#maxInFlight &&
+      this.#queue.size > 0 &&
+      this.#retry === undefined &&
+      !this.#stopped
+    ) {
+      const records = this.#takeBatch();
+      if (records.length === 0) break;
+      const call = this.#call ?? this.#open();
+      const batchId = ++this.#nextBatchId;
+      this.#pending.set(batchId, records);
+      this.#pendingRecords += records.length;
+      this.#ackTimer ??= setTimeout(() => this.#ackTimedOut(call), this.#ackTimeoutMs);
+      call.write({ batchId, cluster: this.#o.cluster, nodeId: this.#o.nodeId, records });
+    }
+    if (this.#idle()) this.#wakeIdle();
+  }
+
+  /** Up to `maxBatch` records off the ring; one the wire cannot carry is dropped and counted. */
+  #takeBatch(): UsageRecord[] {
+    const records: UsageRecord[] = [];
+    while (records.length < this.#maxBatch) {
+      const rec = this.#queue.shift();
+      if (rec === undefined) break;
+      try {
+        if (rec.requestId === '') throw new Error('requestId is empty');
+        encodeUsageRecord(rec); // the batch must serialize: check each record on its own
+        records.push(rec);
+      } catch (err) {
+        this.#drop('invalid', 1);
+        this.#o.logger.error(
+          { requestId: rec.requestId, err: errorMessage(err) },
+          'dropped an invalid usage record',
+        );
+      }
+    }
+    return records;
+  }
+
+  #open(): ReportCall {
+    const call = this.#client!.report();
+    this.#call = call;
+    call.on('metadata', () => {
+      if (this.#call === call) this.#connected = true;
+    });
+    call.on('data', (ack: UsageAck) => this.#onAck(call, ack));
+    // 'error' precedes 'status' for every non-OK end; 'status' comes exactly once per call.
+    call.on('error', () => undefined);
+    call.on('status', (status: StatusObject) => this.#onClosed(call, status));
+    return call;
+  }
+
+  #onAck(call: ReportCall, ack: UsageAck): void {
+    if (this.#call !== call) return;
+    this.#connected = true;
+    const records = this.#pending.get(ack.batchId);
+    if (records === undefined) return;
+    this.#pending.delete(ack.batchId);
+    this.#pendingRecords -= records.length;
+    this.#clearAckTimer();
+    if (this.#pending.size > 0)
+      this.#ackTimer = setTimeout(() => this.#ackTimedOut(call), this.#ackTimeoutMs);
+    if (ack.error !== '') {
+      this.#failures++;
+      this.#metrics.failed();
+      this.#requeue(records);
+      this.#pause(ack.error);
+    } else {
+      const published = ack.stored + ack.duplicates;
+      this.#published += published;
+      this.#duplicates += ack.duplicates;
+      this.#metrics.published(false, ack.stored);
+      this.#metrics.published(true, ack.duplicates);
+      if (ack.invalid > 0) this.#drop('invalid', ack.invalid);
+      this.#backoff.reset();
+      if (this.#outage) {
+        this.#outage = false;
+        this.#o.logger.info({ queued: this.#queue.size }, 'usage records are reported again');
+      }
+    }
+    if (this.#idle()) this.#wakeIdle();
+    this.#schedule();
+  }
+
+  /** The stream ended (control plane gone, stopping, or refused it): resend what was not acknowledged. */
+  #onClosed(call: ReportCall, status: StatusObject): void {
+    if (this.#call !== call) return;
+    this.#call = undefined;
+    this.#connected = false;
+    this.#clearAckTimer();
+    const unacked = this.#pendingRecords;
+    this.#requeuePending();
+    if (this.#stopped) return;
+    if (status.code === GrpcStatus.OK && unacked === 0) {
+      this.#schedule();
+      return;
+    }
+    this.#failures++;
+    this.#metrics.failed();
+    this.#pause(`${GrpcStatus[status.code] ?? status.code}: ${status.details}`);
+  }
+
+  #ackTimedOut(call: ReportCall): void {
+    this.#ackTimer = undefined;
+    if (this.#call !== call) return;
+    this.#o.logger.warn({ timeoutMs: this.#ackTimeoutMs }, 'no usage ACK in time; reopening the stream');
+    call.cancel(); // ends in #onClosed, which resends
+  }
+
+  /** Every unacknowledged batch back in front of the ring, in the order it was taken. */
+  #requeuePending(): void {
+    const batches = [...this.#pending.values()];
+    this.#pending.clear();
+    this.#pendingRecords = 0;
+    for (let i = batches.length - 1; i >= 0; i--) this.#requeue(batches[i]!);
+  }
+
+  #requeue(records: readonly UsageRecord[]): void {
+    for (let i = records.length - 1; i >= 0; i--) {
+      if (this.#queue.unshift(records[i]!) !== undefined) this.#drop('queue_full', 1);
+    }
+  }
+
+  /** After a failure nothing is sent until the backoff delay passed. */
+  #pause(reason: string): void {
+    if (this.#retry !== undefined || this.#stopped) return;
+    if (!this.#outage) {
+      this.#outage = true;
+      this.#o.logger.warn(
+        { target: this.#o.target, reason, queued: this.#queue.size },
+        'usage records cannot be reported to the control plane; buffering and retrying',
+      );
+    }
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#schedule();
+    }, this.#backoff.next());
+    this.#retry.unref();
+  }
+
+  #clearAckTimer(): void {
+    if (this.#ackTimer !== undefined) clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+  }
+
+  #drop(reason: UsageDropReason, count: number): void {
+    this.#dropped[reason] += count;
+    this.#metrics.dropped(reason, count);
+    if (reason === 'queue_full') this.#overflow.dropped(count);
+  }
+
+  #idle(): boolean {
+    return this.#queue.size === 0 && this.#pendingRecords === 0;
+  }
+
+  #wakeIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
