@@ -9,8 +9,15 @@ export interface SubjectFigures {
   readonly wrk: WrkResult;
   /** utime + stime of the proxy process over the wrk run / requests; null for the direct call. */
   readonly cpuUsPerReq: number | null;
-  /** % of the proxy core's time used by anything but the subject during the wrk run (noise). */
-  readonly proxyCoreOtherPct: number;
+  /** The same at the fixed open-loop rate (over its warm-up and run). */
+  readonly cpuUsPerReqAtRate: number | null;
+  /** % of the proxy core's time used by other processes during each measurement (noise). */
+  readonly othersPct: { readonly wrk: number; readonly ttfb: number; readonly openLoop: number };
+  /**
+   * % of the load core's time used by processes other than the upstream and the latency client
+   * during the latency measurements (wrk's core is not judged: wrk fills it).
+   */
+  readonly loadCoreOthersPct: { readonly ttfb: number; readonly openLoop: number };
   readonly ttfb: TtfbResult;
   readonly openLoop: OpenLoopResult;
 }
@@ -30,13 +37,21 @@ function byId(rows: readonly SubjectFigures[], id: SubjectId): SubjectFigures {
   return row;
 }
 
-/** Above this share of the proxy core used by others during a proxy's run, the run is noisy. */
+/** Above this share of a core used by other processes during a measurement, the run is noisy. */
 export const NOISE_LIMIT_PCT = 5;
 
-/** Whether another program took a noticeable share of the proxy core while a proxy was measured. */
+/** Whether other programs took a noticeable share of a core while figures were measured. */
 export function isNoisy(rows: readonly SubjectFigures[]): boolean {
-  return rows.some((r) => r.id !== 'direct' && r.proxyCoreOtherPct > NOISE_LIMIT_PCT);
+  return rows.some((r) => maxOthers(r) > NOISE_LIMIT_PCT);
 }
+
+/** The worst noise a subject's figures saw: core 0 (not for the direct call, which does not use it) and core 1. */
+const maxOthers = (r: SubjectFigures): number =>
+  Math.max(
+    ...(r.id === 'direct' ? [] : [r.othersPct.wrk, r.othersPct.ttfb, r.othersPct.openLoop]),
+    r.loadCoreOthersPct.ttfb,
+    r.loadCoreOthersPct.openLoop,
+  );
 
 const signed = (v: number | null): string => (v === null ? 'n/a' : `${v >= 0 ? '+' : ''}${v.toFixed(3)}`);
 
@@ -84,7 +99,7 @@ export function checkTargets(rows: readonly SubjectFigures[], rate: number): Tar
   ];
 }
 
-/** Prints the comparison table and the targets to stdout. */
+/** Prints the two comparison tables and the targets to stdout. */
 export function printAiReport(
   rows: readonly SubjectFigures[],
   checks: readonly TargetCheck[],
@@ -98,33 +113,45 @@ export function printAiReport(
 ): void {
   const direct = byId(rows, 'direct');
   const bare = byId(rows, 'bare');
+  const pct = (v: number) => `${v.toFixed(1)}%`;
+  const others = (r: SubjectFigures, v: number) => (r.id === 'direct' ? '-' : pct(v));
   console.log(
-    `\n(d) AI gateway, OpenAI chat completions, proxies on one core; wrk ${setup.connections} connections ${setup.duration}s; ` +
-      `TTFB over ${setup.ttfbRequests} sequential streamed calls; open loop ${setup.rate} req/s for ${setup.duration}s`,
+    `\n(d) AI gateway: OpenAI chat completions, each proxy alone on core 0, upstream and clients on core 1`,
   );
-  console.log(
-    '| subject | req/s | p50 ms | p99 ms | CPU µs/req | core busy (others) | failed | vs bare | TTFB p50 | TTFB p99 | @rate p50 | @rate p99 | added p99 |',
-  );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(`\nthroughput, non-streaming: wrk ${setup.connections} connections, ${setup.duration} s`);
+  console.log('| subject | req/s | p50 ms | p99 ms | vs bare | CPU µs/req | failed | core 0 others |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    const failures = r.wrk.non2xx + r.openLoop.non2xx + r.openLoop.errors + r.ttfb.errors;
+    const failed = r.wrk.non2xx + r.openLoop.non2xx + r.openLoop.errors + r.ttfb.errors;
     console.log(
-      `| ${r.name} | ${r.wrk.rps.toFixed(0)} | ${f(r.wrk.p50)} | ${f(r.wrk.p99)} | ${f(r.cpuUsPerReq, 1)} | ` +
-        `${r.id === 'direct' ? '-' : `${r.proxyCoreOtherPct.toFixed(1)}%`} | ${failures} | ` +
-        `${((r.wrk.rps / bare.wrk.rps) * 100).toFixed(1)}% | ${f(r.ttfb.p50)} | ${f(r.ttfb.p99)} | ` +
-        `${f(r.openLoop.p50)} | ${f(r.openLoop.p99)} | ${r.id === 'direct' ? '-' : f(minus(r.openLoop.p99, direct.openLoop.p99))} |`,
+      `| ${r.name} | ${r.wrk.rps.toFixed(0)} | ${f(r.wrk.p50)} | ${f(r.wrk.p99)} | ${pct((r.wrk.rps / bare.wrk.rps) * 100)} | ` +
+        `${f(r.cpuUsPerReq, 1)} | ${failed} | ${others(r, r.othersPct.wrk)} |`,
     );
   }
   console.log(
-    "failed: non-2xx and errors over all three measurements; TTFB and @rate in ms; added p99: p99 at the fixed rate minus the direct call's;",
+    `\nlatency (ms): streamed TTFB over ${setup.ttfbRequests} sequential calls; open loop at ${setup.rate} req/s for ${setup.duration} s`,
   );
   console.log(
-    `core busy (others): share of the proxy core used by other processes during the wrk run; load average (1 min) ${setup.loadAverage.start.toFixed(2)} at start, ${setup.loadAverage.end.toFixed(2)} at end`,
+    '| subject | TTFB p50 | TTFB p99 | @rate p50 | @rate p99 | added p99 | CPU µs/req @rate | core 0 others (TTFB / @rate) | core 1 others (TTFB / @rate) |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const added = r.id === 'direct' ? '-' : signed(minus(r.openLoop.p99, direct.openLoop.p99));
+    console.log(
+      `| ${r.name} | ${f(r.ttfb.p50)} | ${f(r.ttfb.p99)} | ${f(r.openLoop.p50)} | ${f(r.openLoop.p99)} | ${added} | ` +
+        `${f(r.cpuUsPerReqAtRate, 1)} | ${others(r, r.othersPct.ttfb)} / ${others(r, r.othersPct.openLoop)} | ` +
+        `${pct(r.loadCoreOthersPct.ttfb)} / ${pct(r.loadCoreOthersPct.openLoop)} |`,
+    );
+  }
+  console.log(
+    '\nfailed: non-2xx and errors over all measurements; CPU: utime + stime of the proxy process per request; ' +
+      'core N others: share of the core used by other processes meanwhile (noise; on core 1 all but the upstream and the latency client); ' +
+      `load average (1 min) ${setup.loadAverage.start.toFixed(2)} at start, ${setup.loadAverage.end.toFixed(2)} at end`,
   );
   const noisy = isNoisy(rows);
   if (noisy)
     console.log(
-      `WARNING: other processes used more than ${NOISE_LIMIT_PCT}% of the proxy core during a run: the figures are not conclusive.`,
+      `WARNING: other processes used more than ${NOISE_LIMIT_PCT}% of a core during a measurement: the figures are not conclusive.`,
     );
   console.log('\nissue-3 targets:');
   const suffix = noisy ? ' (noisy machine: not conclusive)' : '';

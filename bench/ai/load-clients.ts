@@ -30,6 +30,8 @@ export interface TtfbResult {
   readonly max: number | null;
   readonly samples: number;
   readonly errors: number;
+  /** The client process's own CPU time. */
+  readonly cpuMs: number;
 }
 
 export interface OpenLoopResult {
@@ -45,6 +47,8 @@ export interface OpenLoopResult {
   readonly errors: number;
   readonly lost: number;
   readonly achievedRate: number;
+  /** The generator process's own CPU time. */
+  readonly cpuMs: number;
 }
 
 const PROMPT = [

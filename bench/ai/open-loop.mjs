@@ -3,7 +3,8 @@
 // in the proxy shows as latency of every request it delayed (no coordinated omission).
 //   node open-loop.mjs '<json: { url, headers, body, rate, seconds, warmupSeconds, connections }>'
 // Prints one JSON line (milliseconds): latency from the due time (p50, p90, p99, p999, max), the
-// service time from the actual send (serviceP50, serviceP99), counts, and the achieved rate.
+// service time from the actual send (serviceP50, serviceP99), counts, the achieved rate, and the
+// generator's own CPU time (cpuMs).
 import { Agent, request } from 'node:http';
 
 const { url, headers, body, rate, seconds, warmupSeconds, connections } = JSON.parse(process.argv[2]);
@@ -82,6 +83,7 @@ process.stdout.write(
     errors,
     lost: total - done,
     achievedRate: latency.length / elapsedS,
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
   })}\n`,
 );
 process.exit(0);

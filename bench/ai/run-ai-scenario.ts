@@ -10,7 +10,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { getFreePort } from '@hubpo/testkit';
-import { cpuMs } from '../lib/wrk.mjs';
 import { checkTargets, isNoisy, printAiReport } from './ai-report.js';
 import type { SubjectFigures, SubjectId } from './ai-report.js';
 import {
@@ -24,7 +23,7 @@ import {
   startPortkey,
 } from './ai-subjects.js';
 import type { Subject } from './ai-subjects.js';
-import { otherShare, readCoreTicks } from './core-ticks.js';
+import { watchCore } from './watch-core.js';
 import { chatBody, runOpenLoop, runTtfbClient, runWrkPost, writeWrkScript } from './load-clients.js';
 import type { ChatCall } from './load-clients.js';
 import { nginxAvailable } from '../lib/nginx.mjs';
@@ -90,26 +89,55 @@ export async function runAiScenario(o: AiScenarioOptions): Promise<void> {
       await verify(call, plain, stream);
       const load = { core: o.loadCore, connections: o.connections };
       await runWrkPost(call, script, { ...load, duration: 1 }); // warm-up (JIT, pools)
-      const cpuBefore = subject.pid === null ? 0 : cpuMs(subject.pid);
-      const coreBefore = readCoreTicks(o.proxyCore);
+      const proxyPids = subject.pid === null ? [] : [subject.pid];
+      const upstreamPids = upstream.pid === null ? [] : [upstream.pid];
+      let watch = watchCore(o.proxyCore, proxyPids);
       const w = await runWrkPost(call, script, { ...load, duration: o.duration });
-      const coreAfter = readCoreTicks(o.proxyCore);
-      const cpuSpentMs = subject.pid === null ? 0 : cpuMs(subject.pid) - cpuBefore;
-      const cpuUsPerReq = subject.pid === null ? null : (cpuSpentMs * 1000) / w.requests;
-      const proxyCoreOtherPct = otherShare(coreBefore, coreAfter, cpuSpentMs / 10);
+      const duringWrk = watch.stop();
+      watch = watchCore(o.proxyCore, proxyPids);
+      let loadWatch = watchCore(o.loadCore, upstreamPids);
       const ttfb = await runTtfbClient(call, stream, {
         core: o.loadCore,
         requests: ttfbRequests,
         warmup: 40,
       });
+      const duringTtfb = watch.stop();
+      const loadDuringTtfb = loadWatch.stop(ttfb.cpuMs);
+      watch = watchCore(o.proxyCore, proxyPids);
+      loadWatch = watchCore(o.loadCore, upstreamPids);
       const openLoop = await runOpenLoop(call, plain, {
         ...load,
         rate: RATE,
         seconds: o.duration,
         warmupSeconds: 1,
       });
-      console.log(`(d) ${name}: ${w.rps.toFixed(0)} req/s, TTFB p50 ${ttfb.p50?.toFixed(3)} ms`);
-      return { id, name, wrk: w, cpuUsPerReq, proxyCoreOtherPct, ttfb, openLoop };
+      const duringOpenLoop = watch.stop();
+      const loadDuringOpenLoop = loadWatch.stop(openLoop.cpuMs);
+      const perRequest = (ms: number, requests: number) =>
+        subject.pid === null ? null : (ms * 1000) / requests;
+      const cpuUsPerReq = perRequest(duringWrk.subjectMs, w.requests);
+      const cpuUsPerReqAtRate = perRequest(duringOpenLoop.subjectMs, RATE * (o.duration + 1));
+      const othersPct = {
+        wrk: duringWrk.othersPct,
+        ttfb: duringTtfb.othersPct,
+        openLoop: duringOpenLoop.othersPct,
+      };
+      const loadCoreOthersPct = { ttfb: loadDuringTtfb.othersPct, openLoop: loadDuringOpenLoop.othersPct };
+      console.log(
+        `(d) ${name}: ${w.rps.toFixed(0)} req/s, TTFB p50 ${ttfb.p50?.toFixed(3)} ms, ` +
+          `p99 at ${RATE}/s ${openLoop.p99?.toFixed(3)} ms`,
+      );
+      return {
+        id,
+        name,
+        wrk: w,
+        cpuUsPerReq,
+        cpuUsPerReqAtRate,
+        othersPct,
+        loadCoreOthersPct,
+        ttfb,
+        openLoop,
+      };
     };
     const alone = async (
       id: SubjectId,

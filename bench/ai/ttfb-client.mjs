@@ -1,6 +1,6 @@
 // Streamed time to first byte, one call at a time on one keep-alive connection.
 //   node ttfb-client.mjs '<json: { url, headers, body, requests, warmup }>'
-// Prints one JSON line: { p50, p90, p99, max, samples, errors } in milliseconds. The clock runs
+// Prints one JSON line: { p50, p90, p99, max, samples, errors, cpuMs } in milliseconds. The clock runs
 // from writing the request to receiving the first content chunk (`"content":"The"`), so a proxy
 // that buffers the stream (the upstream holds the rest ~10 ms) shows it here.
 import { Agent, request } from 'node:http';
@@ -30,6 +30,12 @@ function once() {
   });
 }
 
+/** This process's own CPU time (ms), so the bench can tell its share of the load core. */
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 for (let i = 0; i < warmup; i++) await once();
 const samples = [];
 let errors = 0;
@@ -45,5 +51,5 @@ const pct = (p) =>
     ? null
     : samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)];
 process.stdout.write(
-  `${JSON.stringify({ p50: pct(50), p90: pct(90), p99: pct(99), max: pct(100), samples: samples.length, errors })}\n`,
+  `${JSON.stringify({ p50: pct(50), p90: pct(90), p99: pct(99), max: pct(100), samples: samples.length, errors, cpuMs: ownCpuMs() })}\n`,
 );

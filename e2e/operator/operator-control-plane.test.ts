@@ -1,8 +1,9 @@
 /**
  * Journeys from `kubectl apply` to the control plane and back: the operator (cluster `east`)
- * against the real control plane (Postgres, cluster API), the fake Kubernetes API server, and a
- * gateway of the cluster. Kubernetes is the fake here; the operator's own tests
- * (packages/operator/test/integration) also run against a real cluster.
+ * against the real control plane (Postgres, cluster API), Kubernetes, and a gateway of the
+ * cluster. Kubernetes is the testkit fake, or the real cluster `KUBECONFIG` names (the operator
+ * tests' `kubeTarget()` choice; docs/design/operator.md): same file, same assertions, in a fresh
+ * namespace per run that is removed afterwards.
  */
 import { createDecipheriv, createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -11,7 +12,9 @@ import type { Gateway } from '@hubpo/gateway';
 import { decodeSnapshotFile, readSnapshotFile, resourceKey } from '@hubpo/snapshot';
 import { startEchoServer } from '@hubpo/testkit';
 import type { EchoServer } from '@hubpo/testkit';
-import { CLUSTER, OperatorPlatform, conditionOf, eventually } from './support/operator-platform.js';
+import { conditionOf } from './support/condition-of.js';
+import { eventually } from './support/eventually.js';
+import { CLUSTER, OperatorPlatform } from './support/operator-platform.js';
 
 jest.setTimeout(120_000);
 
@@ -31,11 +34,13 @@ afterAll(async () => {
 });
 
 const api = () => platform.kubeApi;
+/** The journeys' namespace: `hubpo-test-<random>`, fresh per run. */
+const ns = () => platform.namespace;
 const factories: Record<string, (name: string) => any> = {
   routes: (name) => ({
     apiVersion: 'hubpo.io/v1alpha1',
     kind: 'Route',
-    metadata: { name, namespace: 'shop' },
+    metadata: { name, namespace: ns() },
     spec: {
       rules: [
         {
@@ -48,13 +53,13 @@ const factories: Record<string, (name: string) => any> = {
   aimodels: (name) => ({
     apiVersion: 'hubpo.io/v1alpha1',
     kind: 'AIModel',
-    metadata: { name, namespace: 'shop' },
+    metadata: { name, namespace: ns() },
     spec: { targets: [{ provider: 'mock', model: 'mock-1' }] },
   }),
   prompttemplates: (name) => ({
     apiVersion: 'hubpo.io/v1alpha1',
     kind: 'PromptTemplate',
-    metadata: { name, namespace: 'shop' },
+    metadata: { name, namespace: ns() },
     spec: {
       model: `${name}-model`,
       messages: [{ role: 'user', content: 'Hello {{who}}' }],
@@ -64,13 +69,13 @@ const factories: Record<string, (name: string) => any> = {
   consumers: (name) => ({
     apiVersion: 'hubpo.io/v1alpha1',
     kind: 'Consumer',
-    metadata: { name, namespace: 'shop' },
+    metadata: { name, namespace: ns() },
     spec: { displayName: name },
   }),
   policies: (name) => ({
     apiVersion: 'hubpo.io/v1alpha1',
     kind: 'Policy',
-    metadata: { name, namespace: 'shop' },
+    metadata: { name, namespace: ns() },
     spec: {
       targetRefs: [{ kind: 'Route', name: 'routes-journey' }],
       rateLimit: { requests: 10, per: 'second' },
@@ -88,7 +93,7 @@ const updates: Record<string, unknown> = {
 /** The object in Kubernetes once its status reports `generation` with `type` = `status`. */
 const reported = (plural: string, name: string, generation: number, type = 'Accepted', status = 'True') =>
   eventually(async () => {
-    const object = await api().get(plural, 'shop', name);
+    const object = await api().get(plural, ns(), name);
     const c = conditionOf(object, type);
     return c?.status === status && c?.observedGeneration === generation ? object : undefined;
   }, `${plural} ${name} ${type}=${status} at generation ${generation}`);
@@ -98,26 +103,26 @@ describe.each(Object.keys(factories))('%s applied in Kubernetes', (plural) => {
     const name = `${plural}-journey`;
     await api().create(plural, factories[plural]!(name));
     const first = await reported(plural, name, 1);
-    const stored = await platform.admin('GET', `/api/v1/namespaces/shop/${plural}/${name}`);
+    const stored = await platform.admin('GET', `/api/v1/namespaces/${ns()}/${plural}/${name}`);
     expect(stored.status).toBe(200);
     expect(stored.body.metadata.generation).toBe(1);
     expect(conditionOf(first, 'ResolvedRefs')).toBeDefined();
     if (plural !== 'prompttemplates')
       expect(conditionOf(first, 'Programmed')).toMatchObject({ status: 'True', observedGeneration: 1 });
 
-    await api().merge(plural, 'shop', name, { spec: updates[plural] });
+    await api().merge(plural, ns(), name, { spec: updates[plural] });
     await reported(plural, name, 2);
-    expect((await platform.admin('GET', `/api/v1/namespaces/shop/${plural}/${name}`)).body).toMatchObject({
+    expect((await platform.admin('GET', `/api/v1/namespaces/${ns()}/${plural}/${name}`)).body).toMatchObject({
       metadata: { generation: 2 },
       spec: updates[plural],
     });
 
-    await api().delete(plural, 'shop', name);
+    await api().delete(plural, ns(), name);
     await eventually(
-      async () => (await api().get(plural, 'shop', name)) === undefined,
+      async () => (await api().get(plural, ns(), name)) === undefined,
       `${name} to be gone from Kubernetes`,
     );
-    expect((await platform.admin('GET', `/api/v1/namespaces/shop/${plural}/${name}`)).status).toBe(404);
+    expect((await platform.admin('GET', `/api/v1/namespaces/${ns()}/${plural}/${name}`)).status).toBe(404);
   });
 });
 
@@ -139,7 +144,7 @@ describe('validation', () => {
     await api().create('aimodels', {
       apiVersion: 'hubpo.io/v1alpha1',
       kind: 'AIModel',
-      metadata: { name: 'azure-without-endpoint', namespace: 'shop' },
+      metadata: { name: 'azure-without-endpoint', namespace: ns() },
       spec: { targets: [{ provider: 'azure-openai', model: 'gpt-4o' }] },
     });
     const refused = await reported('aimodels', 'azure-without-endpoint', 1, 'Accepted', 'False');
@@ -148,7 +153,7 @@ describe('validation', () => {
       message: expect.stringContaining('/spec/targets/0/endpoint'),
     });
     expect(
-      (await platform.admin('GET', '/api/v1/namespaces/shop/aimodels/azure-without-endpoint')).status,
+      (await platform.admin('GET', `/api/v1/namespaces/${ns()}/aimodels/azure-without-endpoint`)).status,
     ).toBe(404);
   });
 });
@@ -158,22 +163,22 @@ describe('secrets', () => {
     await api().create('consumers', {
       apiVersion: 'hubpo.io/v1alpha1',
       kind: 'Consumer',
-      metadata: { name: 'mobile', namespace: 'shop' },
+      metadata: { name: 'mobile', namespace: ns() },
       spec: { apiKeys: [{ name: 'main', secretRef: { name: 'mobile-key', key: 'key' } }] },
     });
     const missing = await reported('consumers', 'mobile', 1, 'ResolvedRefs', 'False');
     expect(conditionOf(missing, 'ResolvedRefs')).toMatchObject({ reason: 'SecretNotFound' });
-    expect((await platform.admin('GET', '/api/v1/namespaces/shop/consumers/mobile')).status).toBe(200);
+    expect((await platform.admin('GET', `/api/v1/namespaces/${ns()}/consumers/mobile`)).status).toBe(200);
 
     const key = 'hk_live_mobile_0123456789abcdef';
     await api().create('secrets', {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'mobile-key', namespace: 'shop' },
+      metadata: { name: 'mobile-key', namespace: ns() },
       stringData: { key },
     });
     await reported('consumers', 'mobile', 1, 'ResolvedRefs', 'True');
-    const stored = (await platform.admin('GET', '/api/v1/namespaces/shop/consumers/mobile')).body;
+    const stored = (await platform.admin('GET', `/api/v1/namespaces/${ns()}/consumers/mobile`)).body;
     expect(stored.spec.apiKeys).toEqual([
       { name: 'main', sha256: createHash('sha256').update(key).digest('hex') },
     ]);
@@ -184,13 +189,13 @@ describe('secrets', () => {
     await api().create('secrets', {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'openai', namespace: 'shop' },
+      metadata: { name: 'openai', namespace: ns() },
       stringData: { 'api-key': credential },
     });
     await api().create('aimodels', {
       apiVersion: 'hubpo.io/v1alpha1',
       kind: 'AIModel',
-      metadata: { name: 'gpt', namespace: 'shop' },
+      metadata: { name: 'gpt', namespace: ns() },
       spec: {
         targets: [
           { provider: 'openai', model: 'gpt-4o', credentialsRef: { name: 'openai', key: 'api-key' } },
@@ -199,7 +204,7 @@ describe('secrets', () => {
     });
     const object = await reported('aimodels', 'gpt', 1, 'ResolvedRefs', 'True');
     expect(JSON.stringify(object)).not.toContain(credential);
-    const admin = await platform.admin('GET', '/api/v1/namespaces/shop/aimodels/gpt');
+    const admin = await platform.admin('GET', `/api/v1/namespaces/${ns()}/aimodels/gpt`);
     expect(JSON.stringify(admin.body)).not.toContain(credential);
 
     // What a gateway of the cluster received (its last-known-good file holds the payloads as sent).
@@ -211,7 +216,7 @@ describe('secrets', () => {
         const resource =
           bytes === undefined
             ? undefined
-            : decodeSnapshotFile(bytes).resources.get(resourceKey('aimodel', 'shop/gpt'));
+            : decodeSnapshotFile(bytes).resources.get(resourceKey('aimodel', `${ns()}/gpt`));
         return resource === undefined
           ? undefined
           : JSON.parse(Buffer.from(resource.payload).toString('utf8'));
@@ -243,7 +248,7 @@ describe('gateways of the cluster', () => {
       await api().create('routes', {
         apiVersion: 'hubpo.io/v1alpha1',
         kind: 'Route',
-        metadata: { name: 'orders', namespace: 'shop' },
+        metadata: { name: 'orders', namespace: ns() },
         spec: {
           rules: [
             { matches: [{ path: { type: 'PathPrefix', value: '/orders' } }], backends: [{ url: echo.url }] },
@@ -270,19 +275,19 @@ describe('deletion during a control plane outage', () => {
     await reported('routes', 'outage', 1);
     await platform.stopControlPlane();
     try {
-      await api().delete('routes', 'shop', 'outage');
+      await api().delete('routes', ns(), 'outage');
       await new Promise((r) => setTimeout(r, 1500));
-      const held = await api().get('routes', 'shop', 'outage');
+      const held = await api().get('routes', ns(), 'outage');
       expect(held.metadata.deletionTimestamp).toBeDefined();
       expect(held.metadata.finalizers).toEqual(['hubpo.io/cleanup']);
     } finally {
       await platform.startControlPlane();
     }
     await eventually(
-      async () => (await api().get('routes', 'shop', 'outage')) === undefined,
+      async () => (await api().get('routes', ns(), 'outage')) === undefined,
       'the Route to be gone',
     );
-    expect((await platform.admin('GET', '/api/v1/namespaces/shop/routes/outage')).status).toBe(404);
+    expect((await platform.admin('GET', `/api/v1/namespaces/${ns()}/routes/outage`)).status).toBe(404);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createControlPlane, defaultConfig } from '@hubpo/control-plane';
 import type { ControlPlane, ControlPlaneConfig } from '@hubpo/control-plane';
 import { createGateway } from '@hubpo/gateway';
-import type { BreakerSettings, Gateway, UsageSink } from '@hubpo/gateway';
+import type { BreakerSettings, Gateway, GrpcClientTls, UsageSink } from '@hubpo/gateway';
 import { getFreePort, startNats, startPostgres } from '@hubpo/testkit';
 import type { NatsOptions, NatsProcess, PostgresProcess } from '@hubpo/testkit';
 import { AdminClient } from './admin-client.js';
@@ -19,6 +19,8 @@ export interface GatewayExtras {
   readonly aiBreaker?: Partial<BreakerSettings>;
   /** NATS driver: the server to read config from (e.g. a leaf node) instead of `nats`. */
   readonly natsUrl?: string;
+  /** gRPC driver: TLS towards the control plane (its CA, and a client certificate for mTLS). */
+  readonly grpcTls?: GrpcClientTls;
 }
 
 export interface GatewayHandle {
@@ -45,7 +47,9 @@ export class Platform {
   admin!: AdminClient;
 
   /** `natsOptions` starts `nats` with them (e.g. as a leaf node hub); implies `nats`. */
-  static async start(options: { nats?: boolean; natsOptions?: NatsOptions } = {}): Promise<Platform> {
+  static async start(
+    options: { nats?: boolean; natsOptions?: NatsOptions; controlPlane?: Partial<ControlPlaneConfig> } = {},
+  ): Promise<Platform> {
     const p = new Platform();
     p.#postgres = await startPostgres();
     p.#databaseUrl = await p.#postgres.createDatabase();
@@ -53,7 +57,7 @@ export class Platform {
     p.#grpcPort = await getFreePort();
     if (options.nats === true || options.natsOptions !== undefined)
       p.nats = await startNats(options.natsOptions);
-    await p.startControlPlane();
+    await p.startControlPlane(options.controlPlane);
     return p;
   }
 
@@ -102,7 +106,11 @@ export class Platform {
         admin: { host: '127.0.0.1', port: 0 },
         driver:
           driver === 'grpc'
-            ? { kind: 'grpc', target: `127.0.0.1:${this.#grpcPort}` }
+            ? {
+                kind: 'grpc',
+                target: `127.0.0.1:${this.#grpcPort}`,
+                ...(extras.grpcTls === undefined ? {} : { tls: extras.grpcTls }),
+              }
             : { kind: 'nats', url: extras.natsUrl ?? this.nats?.url ?? 'nats://127.0.0.1:1' },
         dataDir,
         logLevel: 'silent',

@@ -174,6 +174,21 @@ a Secret you manage yourself (existingSecret) is not seen here: restart the pods
 {{- end }}
 {{- end -}}
 
+{{/*
+Replicas of the streams the control plane creates (HUBPO_NATS_REPLICAS): nats.streamReplicas,
+else 3 for an internal NATS of 3 servers, else 1.
+*/}}
+{{- define "hubpo.natsStreamReplicas" -}}
+{{- $nats := .Values.nats -}}
+{{- if not (kindIs "invalid" $nats.streamReplicas) -}}
+{{- $nats.streamReplicas | int -}}
+{{- else if and (eq $nats.mode "internal") (ge ($nats.internal.replicas | int) 3) -}}
+3
+{{- else -}}
+1
+{{- end -}}
+{{- end -}}
+
 {{/* Control plane addresses ------------------------------------------------------------- */}}
 
 {{- define "hubpo.controlPlaneName" -}}

@@ -9,8 +9,19 @@
  *     least-privilege operator, values.schema.json and the cross-value checks refusing bad input.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startNats } from '@hubpo/testkit';
+import type { NatsProcess } from '@hubpo/testkit';
 import { parseAllDocuments } from 'yaml';
 import { OPERATOR_PERMISSIONS } from '../../../packages/operator/test/support/operator-permissions.js';
 
@@ -530,6 +541,30 @@ describe('chart behaviour', () => {
     ]);
   });
 
+  it('tells the control plane how many replicas its NATS streams get (HUBPO_NATS_REPLICAS)', () => {
+    const replicasOf = (files: readonly string[], sets: readonly string[] = []): unknown => {
+      const cp = find(objects(render(files, sets)), 'Deployment', 'hubpo-control-plane');
+      return envOf(containersOf(cp)[0]!, 'HUBPO_NATS_REPLICAS')?.['value'];
+    };
+    // In-chart NATS as a 3-server cluster: R3; a single server: R1; external: 1 unless set.
+    expect(replicasOf(CASES['onprem']!)).toBe('3');
+    expect(replicasOf([], ['nats.mode=internal'])).toBe('1');
+    expect(replicasOf([], ['nats.mode=external', 'nats.external.url=nats://nats:4222'])).toBe('1');
+    expect(
+      replicasOf([], ['nats.mode=external', 'nats.external.url=nats://nats:4222', 'nats.streamReplicas=5']),
+    ).toBe('5');
+    expect(replicasOf(CASES['onprem']!, ['nats.streamReplicas=1'])).toBe('1');
+    expect(replicasOf([])).toBeUndefined(); // no NATS
+    const tooMany = template([], ['nats.mode=internal', 'nats.streamReplicas=6']);
+    expect(tooMany.status).not.toBe(0);
+    expect(tooMany.stderr).toMatch(/streamReplicas/);
+    const moreThanServers = template(CASES['onprem']!, ['nats.streamReplicas=5']);
+    expect(moreThanServers.status).not.toBe(0);
+    expect(moreThanServers.stderr).toContain(
+      'nats.streamReplicas (5) exceeds the servers of the in-chart NATS (nats.internal.replicas: 3)',
+    );
+  });
+
   it('makes a leaf cluster mirror the hub config bucket through its own NATS leaf node', () => {
     const leaf = objects(render(CASES['multi-cluster-leaf']!));
     expect(leaf.some((o) => o['metadata']['name'] === 'hubpo-control-plane')).toBe(false);
@@ -619,5 +654,71 @@ describe('CRDs', () => {
       (o) => o['kind'] === 'ClusterRole' && o['rules'][0]['apiGroups'].includes('hubpo.io'),
     )!;
     expect([...role['rules'][0]['resources']].sort()).toEqual(plurals.sort());
+  });
+});
+
+describe('NATS mirror Job (leaf node)', () => {
+  let nats: NatsProcess;
+  let dir: string;
+  let script: string;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    dir = mkdtempSync(join(tmpdir(), 'hubpo-mirror-'));
+    const leaf = objects(render(CASES['multi-cluster-leaf']!));
+    const source = find(leaf, 'ConfigMap', 'hubpo-nats-mirror')['data']['mirror.cjs'] as string;
+    // The Job runs in the hubpo image (/app); here the repo's gateway package provides `nats`.
+    script = join(dir, 'mirror.cjs');
+    writeFileSync(
+      script,
+      source.replace('/app/packages/gateway/package.json', join(ROOT, 'packages/gateway/package.json')),
+    );
+  });
+
+  afterAll(async () => {
+    await nats?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const runJob = (stream: string): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, [script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, NATS_URL: nats.url, HUB_DOMAIN: 'hub', MIRROR_STREAMS: stream, REPLICAS: '1' },
+    });
+
+  it('creates the mirror, then accepts it on the next run', () => {
+    const first = runJob('KV_mirror-ok');
+    expect(first.stdout).toContain('KV_mirror-ok: mirror of KV_mirror-ok in $JS.hub.API created');
+    expect(first.status).toBe(0);
+    const again = runJob('KV_mirror-ok');
+    expect(again.stdout).toContain('KV_mirror-ok: mirror of KV_mirror-ok in $JS.hub.API exists');
+    expect(again.status).toBe(0);
+  });
+
+  it('fails at once, naming the stream, when a stream of that name is not a mirror of the hub', () => {
+    // A plain stream under the mirror's name (e.g. left from a NATS set up by hand).
+    const setup = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { connect } = require('module').createRequire(process.argv[1])('nats');
+         (async () => {
+           const nc = await connect({ servers: process.env.NATS_URL });
+           const jsm = await nc.jetstreamManager();
+           await jsm.streams.add({ name: 'KV_not-a-mirror', subjects: ['$KV.not-a-mirror.>'] });
+           await nc.close();
+         })().catch((err) => { console.error(err); process.exit(1); });`,
+        join(ROOT, 'packages/gateway/package.json'),
+      ],
+      { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NATS_URL: nats.url } },
+    );
+    expect(setup.stderr).toBe('');
+    const run = runJob('KV_not-a-mirror');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      'KV_not-a-mirror exists on this leaf node but is a stream of its own (not a mirror), not a mirror of KV_not-a-mirror in $JS.hub.API',
+    );
+    expect(run.stderr).not.toContain('retrying');
   });
 });

@@ -10,7 +10,8 @@ import { createLogger, createOperator, defaultOperatorConfig } from '@hubpo/oper
 import type { Operator } from '@hubpo/operator';
 import { startFakeKube, startPostgres } from '@hubpo/testkit';
 import type { FakeKube, PostgresProcess } from '@hubpo/testkit';
-import { KubeHttp, eventually, installCrds } from '../../operator/support/operator-platform.js';
+import { eventually } from '../../operator/support/eventually.js';
+import { KubeHttp, installCrds } from './kube-http.js';
 import { TcpLink } from './tcp-link.js';
 
 /** A member cluster as the platform team declares it (the operator's HUBPO_* identity). */

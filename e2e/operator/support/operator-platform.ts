@@ -1,23 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { createControlPlane, defaultConfig } from '@hubpo/control-plane';
 import type { ControlPlane } from '@hubpo/control-plane';
 import { createOperator, createLogger, defaultOperatorConfig } from '@hubpo/operator';
 import type { Operator, OperatorConfig } from '@hubpo/operator';
-import { getFreePort, startFakeKube, startPostgres } from '@hubpo/testkit';
-import type { FakeKube, PostgresProcess } from '@hubpo/testkit';
+import { getFreePort, startPostgres } from '@hubpo/testkit';
+import type { PostgresProcess } from '@hubpo/testkit';
+import { kubeTarget } from '../../../packages/operator/test/support/kube-target.js';
+import type { KubeTarget } from '../../../packages/operator/test/support/kube-target.js';
+import { KubeObjects } from './kube-objects.js';
 
 export const CLUSTER = 'east';
-const CRD_DIR = join(__dirname, '..', '..', '..', 'crds');
 
 /**
- * The operator journey's platform, all in this process: Postgres, the control plane with its
- * cluster API enabled (bootstrap token, secret key, data-plane key), the fake Kubernetes API
- * server with the real CRDs, and operator replicas of cluster `east`. The control plane can be
- * stopped and started again on the same ports and database, to play an outage.
+ * The operator journey's platform: Postgres, the control plane with its cluster API enabled
+ * (bootstrap token, secret key, data-plane key) and operator replicas of cluster `east`, all in
+ * this process, against the Kubernetes the operator tests select (`kubeTarget()`): the testkit
+ * fake, or the cluster `KUBECONFIG` names (CRDs from crds/ applied and Established, a fresh
+ * `hubpo-test-<random>` namespace, finalizers and namespaces removed on `stop()`). The control
+ * plane can be stopped and started again on the same ports and database, to play an outage.
  */
 export class OperatorPlatform {
   readonly adminToken = randomBytes(16).toString('hex');
@@ -30,21 +33,35 @@ export class OperatorPlatform {
   #databaseUrl = '';
   #adminPort = 0;
   #grpcPort = 0;
+  #target: KubeTarget | undefined;
   controlPlane: ControlPlane | undefined;
-  kube!: FakeKube;
-  kubeApi!: KubeHttp;
+  kubeApi!: KubeObjects;
 
   static async start(): Promise<OperatorPlatform> {
     const p = new OperatorPlatform();
-    p.#postgres = await startPostgres();
-    p.#databaseUrl = await p.#postgres.createDatabase();
-    p.#adminPort = await getFreePort();
-    p.#grpcPort = await getFreePort();
-    await p.startControlPlane();
-    p.kube = await startFakeKube({ bookmarkIntervalMs: 200, namespaces: ['shop', 'hubpo'] });
-    p.kubeApi = new KubeHttp(p.kube.url);
-    await installCrds(p.kubeApi);
+    try {
+      p.#postgres = await startPostgres();
+      p.#databaseUrl = await p.#postgres.createDatabase();
+      p.#adminPort = await getFreePort();
+      p.#grpcPort = await getFreePort();
+      await p.startControlPlane();
+      p.#target = await kubeTarget();
+      p.kubeApi = new KubeObjects(p.#target.api);
+    } catch (err) {
+      await p.stop();
+      throw err;
+    }
     return p;
+  }
+
+  /** The journeys' namespace (unique per run); the operator watches it and keeps its Lease there. */
+  get namespace(): string {
+    return this.#kube().namespace;
+  }
+
+  /** True against a real cluster (`KUBECONFIG`), false against the fake. */
+  get realCluster(): boolean {
+    return this.#kube().fake === undefined;
   }
 
   get adminUrl(): string {
@@ -89,8 +106,9 @@ export class OperatorPlatform {
         cloud: 'aws',
         region: 'us-east-1',
         clusterLabels: { env: 'prod' },
-        kubeconfig: { yaml: this.kube.kubeconfig() },
-        leaseNamespace: 'hubpo',
+        kubeconfig: { yaml: this.#kube().kubeconfig },
+        leaseNamespace: this.namespace,
+        watchNamespaces: [this.namespace],
         identity: `hubpo-operator-${this.operators.length}`,
         healthAddr: '127.0.0.1:0',
         leaseDurationMs: 2000,
@@ -98,7 +116,9 @@ export class OperatorPlatform {
         retryPeriodMs: 200,
         heartbeatMs: 500,
         statusWaitSeconds: 5,
-        watchdogMs: 5000,
+        // A real API server sends bookmarks about once a minute (the fake every 200 ms).
+        watchdogMs: this.realCluster ? 90_000 : 5000,
+        watchTimeoutSeconds: 60,
         backoffInitialMs: 50,
         backoffMaxMs: 500,
         resyncMs: 0,
@@ -129,91 +149,20 @@ export class OperatorPlatform {
     return join(this.#tmp, name);
   }
 
+  /** Stops the operators first (no finalizer comes back), then cleans up Kubernetes, the rest after. */
   async stop(): Promise<void> {
     for (const o of this.operators) await o.stop().catch(() => undefined);
-    await this.stopControlPlane().catch(() => undefined);
-    await this.kube?.stop();
-    await this.#postgres?.stop();
-    rmSync(this.#tmp, { recursive: true, force: true });
-  }
-}
-
-/** The fake API server over plain HTTP, as kubectl would talk to it (no client library needed). */
-export class KubeHttp {
-  constructor(readonly url: string) {}
-
-  async request(
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType = 'application/json',
-  ): Promise<any> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': contentType },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    const parsed = text === '' ? undefined : JSON.parse(text);
-    if (res.status === 404 && method === 'GET') return undefined;
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return parsed;
-  }
-
-  path(plural: string, namespace: string, name?: string): string {
-    const base = plural === 'secrets' ? '/api/v1' : '/apis/hubpo.io/v1alpha1';
-    return `${base}/namespaces/${namespace}/${plural}${name === undefined ? '' : `/${name}`}`;
-  }
-
-  create(plural: string, object: any): Promise<any> {
-    return this.request('POST', this.path(plural, object.metadata.namespace), object);
-  }
-
-  get(plural: string, namespace: string, name: string): Promise<any> {
-    return this.request('GET', this.path(plural, namespace, name));
-  }
-
-  merge(plural: string, namespace: string, name: string, patch: unknown): Promise<any> {
-    return this.request('PATCH', this.path(plural, namespace, name), patch, 'application/merge-patch+json');
-  }
-
-  delete(plural: string, namespace: string, name: string): Promise<any> {
-    return this.request('DELETE', this.path(plural, namespace, name));
-  }
-}
-
-/** Applies the repo's CRDs (`crds/*.yaml`) through the API server, as `kubectl apply -f crds/` would. */
-export async function installCrds(api: KubeHttp): Promise<void> {
-  for (const file of readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
-    await api.request(
-      'POST',
-      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-      parse(readFileSync(join(CRD_DIR, file), 'utf8')),
-    );
-  }
-}
-
-/** Polls until `probe` returns something other than undefined/false. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
     try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
+      await this.#target?.cleanup();
+    } finally {
+      await this.stopControlPlane().catch(() => undefined);
+      await this.#postgres?.stop();
+      rmSync(this.#tmp, { recursive: true, force: true });
     }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
-}
 
-export function conditionOf(object: any, type: string): any {
-  return object?.status?.conditions?.find((c: { type: string }) => c.type === type);
+  #kube(): KubeTarget {
+    if (this.#target === undefined) throw new Error('the platform has not started');
+    return this.#target;
+  }
 }

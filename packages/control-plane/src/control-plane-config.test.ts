@@ -15,6 +15,7 @@ describe('configFromEnv', () => {
       debounceMs: 100,
       dataDir: CONFIG_DEFAULTS.dataDir,
       logLevel: 'info',
+      natsReplicas: 1,
     });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.natsUrl).toBeUndefined();
@@ -49,8 +50,22 @@ describe('configFromEnv', () => {
     ['HUBPO_DEBOUNCE_MS', 'soon'],
     ['HUBPO_LOG_LEVEL', 'loud'],
     ['HUBPO_CLUSTER', 'EU_West'],
+    ['HUBPO_NATS_REPLICAS', '0'],
+    ['HUBPO_NATS_REPLICAS', '6'],
+    ['HUBPO_NATS_REPLICAS', '2.5'],
+    ['HUBPO_NATS_REPLICAS', 'three'],
   ])('rejects a malformed %s, naming it', (name, value) => {
     expect(() => configFromEnv({ HUBPO_ADMIN_TOKEN: 't', [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('reads HUBPO_NATS_REPLICAS from 1 to 5', () => {
+    for (const replicas of [1, 3, 5]) {
+      const config = configFromEnv({ HUBPO_ADMIN_TOKEN: 't', HUBPO_NATS_REPLICAS: String(replicas) });
+      expect(config.natsReplicas).toBe(replicas);
+    }
+    expect(() => configFromEnv({ HUBPO_ADMIN_TOKEN: 't', HUBPO_NATS_REPLICAS: '7' })).toThrow(
+      /HUBPO_NATS_REPLICAS must be a whole number from 1 to 5/,
+    );
   });
 
   it('never echoes the token or database URL in errors', () => {

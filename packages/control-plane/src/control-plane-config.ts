@@ -19,6 +19,11 @@ export interface ControlPlaneConfig {
   readonly grpcTls?: GrpcTlsFiles;
   /** Enables the NATS JetStream driver when set. */
   readonly natsUrl?: string;
+  /**
+   * Replicas of the NATS streams the control plane creates (the config KV bucket), 1..5
+   * (`HUBPO_NATS_REPLICAS`); at most the JetStream cluster's server count. Existing streams keep theirs.
+   */
+  readonly natsReplicas: number;
   /** Cluster of objects written through the admin API, always translated. */
   readonly cluster: string;
   /** Quiet period before a burst of writes is translated; a burst waits at most `maxWaitMs`. */
@@ -77,6 +82,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   grpcKeepaliveMs: 20_000,
   grpcKeepaliveTimeoutMs: 10_000,
   clusterSilenceMs: 60_000,
+  natsReplicas: 1,
 });
 
 /** A config with every default filled in; tests override what they need. */
@@ -109,6 +115,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   return {
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(natsUrl === undefined ? {} : { natsUrl }),
+    natsReplicas: natsReplicas(env),
     ...clusterApiFromEnv(env),
     ...grpcTlsFromEnv(env),
     adminToken,
@@ -170,7 +177,10 @@ function grpcTlsFromEnv(env: NodeJS.ProcessEnv): Pick<ControlPlaneConfig, 'grpcT
   if (certFile === undefined || keyFile === undefined) {
     const missing = certFile === undefined ? 'HUBPO_GRPC_TLS_CERT' : 'HUBPO_GRPC_TLS_KEY';
     const present = certFile === undefined ? 'HUBPO_GRPC_TLS_KEY' : 'HUBPO_GRPC_TLS_CERT';
-    throw new HubpoError('BAD_REQUEST', `${missing} is required with ${present}: set both PEM files or neither`);
+    throw new HubpoError(
+      'BAD_REQUEST',
+      `${missing} is required with ${present}: set both PEM files or neither`,
+    );
   }
   const cert = readPem('HUBPO_GRPC_TLS_CERT', certFile, 'CERTIFICATE');
   const key = readPem('HUBPO_GRPC_TLS_KEY', keyFile, 'PRIVATE KEY');
@@ -237,6 +247,20 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 600_000) {
     throw new HubpoError('BAD_REQUEST', `${name} must be a whole number of milliseconds (0-600000)`);
+  }
+  return value;
+}
+
+/** `HUBPO_NATS_REPLICAS`: JetStream allows 1 to 5 replicas per stream. */
+function natsReplicas(env: NodeJS.ProcessEnv): number {
+  const raw = nonEmpty(env['HUBPO_NATS_REPLICAS']);
+  if (raw === undefined) return CONFIG_DEFAULTS.natsReplicas;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > 5) {
+    throw new HubpoError(
+      'BAD_REQUEST',
+      `HUBPO_NATS_REPLICAS must be a whole number from 1 to 5 (JetStream stream replicas), got "${raw.slice(0, 20)}"`,
+    );
   }
   return value;
 }

@@ -133,6 +133,7 @@ async function assemble(
     keepaliveMs: config.grpcKeepaliveMs,
     keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
     services: [usage.reporting],
+    ...(config.grpcTls === undefined ? {} : { tls: config.grpcTls }),
   });
   const nats =
     config.natsUrl === undefined
@@ -144,6 +145,7 @@ async function assemble(
           clusters,
           logger,
           onNewCluster: translateFor,
+          replicas: config.natsReplicas,
         });
   const app = createAdminApp({
     ...adminDeps({

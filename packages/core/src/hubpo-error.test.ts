@@ -1,4 +1,4 @@
-import { HubpoError } from './hubpo-error.js';
+import { ErrorCodes, HubpoError } from './hubpo-error.js';
 
 describe('HubpoError', () => {
   it('carries the stable code, status and retryability of its kind', () => {
@@ -20,5 +20,16 @@ describe('HubpoError', () => {
     expect(e.issues).toEqual([{ path: '/spec/x', message: 'bad' }]);
     expect(HubpoError.is(e, 'VALIDATION')).toBe(true);
     expect(HubpoError.is(e, 'NOT_FOUND')).toBe(false);
+  });
+
+  it('gives every kind its own code, so clients can tell refusals with the same status apart', () => {
+    const codes = Object.values(ErrorCodes).map((def) => def.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(ErrorCodes.URI_TOO_LONG).toEqual({
+      code: 'HUBPO_ERR_URI_TOO_LONG',
+      status: 414,
+      retryable: false,
+    });
+    expect(ErrorCodes.HEADERS_TOO_LARGE).toMatchObject({ code: 'HUBPO_ERR_HEADERS_TOO_LARGE', status: 431 });
   });
 });

@@ -248,7 +248,10 @@ function parseGrpcTls(
       ['HUBPO_CONTROL_PLANE_GRPC_SERVER_NAME', serverName],
     ] as const) {
       if (value !== undefined)
-        issues.push({ path: name, message: 'needs HUBPO_CONTROL_PLANE_GRPC_CA (the CA that signed the control plane certificate)' });
+        issues.push({
+          path: name,
+          message: 'needs HUBPO_CONTROL_PLANE_GRPC_CA (the CA that signed the control plane certificate)',
+        });
     }
     return undefined;
   }

@@ -194,6 +194,7 @@ function createDriver(
       heartbeatIntervalMs: timeouts.heartbeatIntervalMs,
       keepaliveTimeMs: timeouts.keepaliveTimeMs,
       keepaliveTimeoutMs: timeouts.keepaliveTimeoutMs,
+      ...(driver.tls === undefined ? {} : { tls: driver.tls }),
     });
   }
   return new NatsConfigDriver({

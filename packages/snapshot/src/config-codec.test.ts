@@ -2,6 +2,8 @@ import { fromJSON } from '@grpc/proto-loader';
 import { HubpoError } from '@hubpo/core';
 import {
   configAckCodec,
+  decodeConfigAck,
+  encodeConfigAck,
   decodeDiscoveryRequest,
   decodeDiscoveryResponse,
   discoveryRequestCodec,
@@ -49,6 +51,7 @@ const fullRequest = (): DiscoveryRequest => ({
   responseNonce: 'n-42',
   errorDetail: { code: 'HUBPO_ERR_SNAPSHOT_INVALID', message: 'Route/default/web: bad regex' },
   heartbeat: { sentAtUnixMs: 1_767_225_600_123 },
+  epoch: 'epoch-a',
 });
 
 const fullResponse = (): DiscoveryResponse => {
@@ -61,6 +64,7 @@ const fullResponse = (): DiscoveryResponse => {
     resources: [...snap.resources.values()],
     removed: ['Route/gone', 'Policy/old'],
     cluster: 'prod-eu',
+    epoch: '0b5c7a1e-2f4d-4c8e-9a6b-1d2e3f405162',
   };
 };
 
@@ -78,6 +82,7 @@ const fullManifest = (): Manifest => ({
   publishedAtUnixMs: 1_767_225_600_000,
   resources: new Map([['Route/a', 'eeeeeeeeeeeeeeee']]),
   blob: { object: 'prod.manifest.ff', size: 10, sha256: 'cd'.repeat(32) },
+  epoch: 'epoch-b',
 });
 
 const fullAck = (): ConfigAck => ({
@@ -91,6 +96,7 @@ const fullAck = (): ConfigAck => ({
   heartbeat: true,
   rejectedRevision: 42,
   rejectedHash: '2222222222222222',
+  epoch: 'epoch-c',
 });
 
 const messageFields = (type: string): string[] =>
@@ -131,10 +137,11 @@ describe('hubpo.config.v1 codecs', () => {
   });
 
   it('round-trips a Snapshot message, verifying it on decode', () => {
-    const snap = buildSnapshot('prod', 5, sampleObjects());
+    const snap = buildSnapshot('prod', 5, sampleObjects(), 'epoch-1');
     expectCoversEveryField('Snapshot', snap);
     const decoded = snapshotCodec.decode(snapshotCodec.encode(snap));
     expect(decoded.hash).toBe(snap.hash);
+    expect(decoded.epoch).toBe('epoch-1');
     expect(normalize([...decoded.resources])).toEqual(normalize([...snap.resources]));
     const wrongHash = snapshotCodec.encode({ ...snap, hash: 'ffffffffffffffff' });
     expect(() => snapshotCodec.decode(wrongHash)).toThrow(/expected ffffffffffffffff/);
@@ -147,12 +154,22 @@ describe('hubpo.config.v1 codecs', () => {
       initialResourceVersions: new Map(),
       responseNonce: 'n',
       errorDetail: { code: '', message: '' },
+      epoch: '',
     };
     const decoded = decodeDiscoveryRequest(encodeDiscoveryRequest(minimal));
     expect(decoded).toEqual(minimal);
     expect('node' in decoded).toBe(false);
     expect('heartbeat' in decoded).toBe(false);
     expect(decoded.errorDetail).toEqual({ code: '', message: '' });
+  });
+
+  it('reads messages of senders older than epochs as epoch "" and refuses oversized epochs', () => {
+    const [wire] = protoLoaderTypes('ConfigAck');
+    const old = wire.serialize({ nodeId: 'gw', cluster: 'c', revision: '7', hash: 'h', ok: true });
+    expect(decodeConfigAck(old).epoch).toBe('');
+    const huge = wire.serialize({ nodeId: 'gw', cluster: 'c', epoch: 'e'.repeat(65) });
+    expect(() => decodeConfigAck(huge)).toThrow(/epoch must be at most 64 characters/);
+    expect(() => encodeConfigAck({ ...fullAck(), epoch: 'not an epoch!' })).toThrow(/epoch/);
   });
 
   it('refuses 64-bit values it cannot carry exactly', () => {

@@ -16,7 +16,7 @@ import type {
 import { configV1Descriptor } from './generated/index.js';
 import { MessageCodec, loadRoot, wireLong, wireMap } from './proto-codec.js';
 import type { WireFields, WireObject } from './proto-codec.js';
-import { assembleSnapshot } from './snapshot.js';
+import { assembleSnapshot, assertEpoch } from './snapshot.js';
 import type { Snapshot, SnapshotResource } from './snapshot.js';
 
 const root = loadRoot(configV1Descriptor);
@@ -58,6 +58,9 @@ const blobFromWire = (f: WireFields): BlobRef => ({
   sha256: f.string('sha256'),
 });
 
+/** The `epoch` field, limited like every epoch (a peer cannot make it a megabyte). */
+const epochFromWire = (f: WireFields): string => assertEpoch(f.string('epoch'));
+
 /** Adds `key: value` when value is defined (exactOptionalPropertyTypes forbids `key: undefined`). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
@@ -77,6 +80,7 @@ export const discoveryRequestCodec = new MessageCodec<DiscoveryRequest>(
       m.heartbeat === undefined
         ? undefined
         : { sentAtUnixMs: wireLong(m.heartbeat.sentAtUnixMs, 'Heartbeat.sentAtUnixMs', true) },
+    epoch: assertEpoch(m.epoch ?? ''),
   }),
   (f) => ({
     ...optional('node', f.message('node', nodeFromWire)),
@@ -89,6 +93,7 @@ export const discoveryRequestCodec = new MessageCodec<DiscoveryRequest>(
       'heartbeat',
       f.message('heartbeat', (h) => ({ sentAtUnixMs: h.long('sentAtUnixMs') })),
     ),
+    epoch: epochFromWire(f),
   }),
   'SNAPSHOT_CORRUPT',
 );
@@ -104,6 +109,7 @@ export const discoveryResponseCodec = new MessageCodec<DiscoveryResponse>(
     resources: m.resources.map(resourceToWire),
     removed: m.removed,
     cluster: m.cluster,
+    epoch: assertEpoch(m.epoch),
   }),
   (f) => ({
     revision: f.long('revision'),
@@ -113,6 +119,7 @@ export const discoveryResponseCodec = new MessageCodec<DiscoveryResponse>(
     resources: f.messages('resources', resourceFromWire),
     removed: f.strings('removed'),
     cluster: f.string('cluster'),
+    epoch: epochFromWire(f),
   }),
   'SNAPSHOT_CORRUPT',
 );
@@ -126,6 +133,7 @@ export const snapshotCodec = new MessageCodec<Snapshot>(
     revision: wireLong(s.revision, 'Snapshot.revision'),
     hash: s.hash,
     resources: [...s.resources.values()].map(resourceToWire),
+    epoch: assertEpoch(s.epoch),
   }),
   (f) =>
     assembleSnapshot(
@@ -133,6 +141,7 @@ export const snapshotCodec = new MessageCodec<Snapshot>(
       f.long('revision'),
       f.messages('resources', resourceFromWire),
       f.string('hash'),
+      epochFromWire(f),
     ),
   'SNAPSHOT_CORRUPT',
 );
@@ -154,6 +163,7 @@ export const manifestCodec = new MessageCodec<Manifest>(
     publishedAtUnixMs: wireLong(m.publishedAtUnixMs, 'Manifest.publishedAtUnixMs', true),
     resources: wireMap(m.resources),
     blob: m.blob === undefined ? undefined : blobToWire(m.blob),
+    epoch: assertEpoch(m.epoch),
   }),
   (f) => ({
     revision: f.long('revision'),
@@ -161,6 +171,7 @@ export const manifestCodec = new MessageCodec<Manifest>(
     publishedAtUnixMs: f.long('publishedAtUnixMs'),
     resources: f.stringMap('resources'),
     ...optional('blob', f.message('blob', blobFromWire)),
+    epoch: epochFromWire(f),
   }),
   'SNAPSHOT_CORRUPT',
 );
@@ -179,6 +190,7 @@ export const configAckCodec = new MessageCodec<ConfigAck>(
     heartbeat: a.heartbeat,
     rejectedRevision: wireLong(a.rejectedRevision, 'ConfigAck.rejectedRevision'),
     rejectedHash: a.rejectedHash,
+    epoch: assertEpoch(a.epoch),
   }),
   (f) => ({
     nodeId: f.string('nodeId'),
@@ -191,6 +203,7 @@ export const configAckCodec = new MessageCodec<ConfigAck>(
     heartbeat: f.bool('heartbeat'),
     rejectedRevision: f.long('rejectedRevision'),
     rejectedHash: f.string('rejectedHash'),
+    epoch: epochFromWire(f),
   }),
   'SNAPSHOT_CORRUPT',
 );

@@ -46,6 +46,11 @@ export interface DiscoveryRequest {
   readonly responseNonce: string;
   readonly errorDetail?: ErrorDetail;
   readonly heartbeat?: Heartbeat;
+  /**
+   * Epoch of `revision` ("" when none is held). Optional in this type only so that senders
+   * older than epochs still type-check; on the wire it is always a string.
+   */
+  readonly epoch?: string;
 }
 
 /** Message `DiscoveryResponse` (control plane -> gateway): one whole revision, delta or full. */
@@ -59,6 +64,8 @@ export interface DiscoveryResponse {
   /** `resourceKey`s to drop. */
   readonly removed: readonly string[];
   readonly cluster: string;
+  /** Epoch of `revision` (ADR 0008). */
+  readonly epoch: string;
 }
 
 /** Message `BlobRef`: an object of the blob store. */
@@ -87,6 +94,8 @@ export interface Manifest {
   /** `resourceKey` -> version; empty when `blob` is set. */
   readonly resources: ReadonlyMap<string, string>;
   readonly blob?: BlobRef;
+  /** Epoch of `revision` (ADR 0008); "" from publishers older than epochs. */
+  readonly epoch: string;
 }
 
 /**
@@ -107,4 +116,6 @@ export interface ConfigAck {
   readonly heartbeat: boolean;
   readonly rejectedRevision: number;
   readonly rejectedHash: string;
+  /** Epoch of `revision` ("" when none is held, or from a gateway older than epochs). */
+  readonly epoch: string;
 }

@@ -32,6 +32,7 @@ export function discoveryResponseFor(
     snapshotHash: snapshot.hash,
     nonce: options.nonce,
     cluster: snapshot.cluster,
+    epoch: snapshot.epoch,
   };
   if (options.held === undefined || options.full === true) {
     return { ...base, full: true, resources: [...snapshot.resources.values()], removed: [] };
@@ -49,7 +50,13 @@ export function discoveryResponseFor(
 export function applyDiscoveryResponse(held: Snapshot | undefined, response: DiscoveryResponse): Snapshot {
   verifyResourceVersions(response.resources);
   if (response.full) {
-    return snapshotOfVerified(response.cluster, response.revision, response.resources, response.snapshotHash);
+    return snapshotOfVerified(
+      response.cluster,
+      response.revision,
+      response.resources,
+      response.snapshotHash,
+      response.epoch,
+    );
   }
   if (held === undefined) {
     throw new HubpoError(
@@ -66,7 +73,13 @@ export function applyDiscoveryResponse(held: Snapshot | undefined, response: Dis
   const merged = new Map<string, SnapshotResource>(held.resources);
   for (const key of response.removed) merged.delete(key);
   for (const res of response.resources) merged.set(resourceKey(res.kind, res.name), res);
-  return snapshotOfVerified(response.cluster, response.revision, [...merged.values()], response.snapshotHash);
+  return snapshotOfVerified(
+    response.cluster,
+    response.revision,
+    [...merged.values()],
+    response.snapshotHash,
+    response.epoch,
+  );
 }
 
 export type DiscoveryRequestKind = 'initial' | 'ack' | 'nack' | 'heartbeat';
@@ -119,8 +132,8 @@ export function heartbeatDiscoveryRequest(
   };
 }
 
-function holding(snapshot: Snapshot | undefined): { revision: number; snapshotHash: string } {
+function holding(snapshot: Snapshot | undefined): { revision: number; snapshotHash: string; epoch: string } {
   return snapshot === undefined
-    ? { revision: 0, snapshotHash: '' }
-    : { revision: snapshot.revision, snapshotHash: snapshot.hash };
+    ? { revision: 0, snapshotHash: '', epoch: '' }
+    : { revision: snapshot.revision, snapshotHash: snapshot.hash, epoch: snapshot.epoch };
 }

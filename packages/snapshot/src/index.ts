@@ -7,6 +7,9 @@ export {
   payloadVersion,
   snapshotHash,
   snapshotVersions,
+  snapshotWithEpoch,
+  isEpochReset,
+  assertEpoch,
 } from './snapshot.js';
 export type { Snapshot, SnapshotObject, SnapshotResource } from './snapshot.js';
 export { diffSnapshot } from './diff-snapshot.js';

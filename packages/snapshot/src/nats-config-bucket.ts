@@ -25,7 +25,7 @@ import { mapConcurrent } from './map-concurrent.js';
 import { NatsManifestWatch } from './nats-manifest-watch.js';
 import type { ConfigManifest, ManifestWatch, ManifestWatchOptions } from './nats-manifest-watch.js';
 import { parseResourceKey } from './resource-key.js';
-import { payloadVersion, snapshotOfVerified, snapshotVersions } from './snapshot.js';
+import { isEpochReset, payloadVersion, snapshotOfVerified, snapshotVersions } from './snapshot.js';
 import type { Snapshot, SnapshotResource } from './snapshot.js';
 
 export interface NatsConfigBucketOptions {
@@ -186,7 +186,7 @@ export class NatsConfigBucket {
       const stillMissing = missing();
       if (stillMissing.length === 0) {
         const resources = [...current.resources.keys()].map((key) => fetched.get(key) as SnapshotResource);
-        return snapshotOfVerified(cluster, current.revision, resources, current.hash);
+        return snapshotOfVerified(cluster, current.revision, resources, current.hash, current.epoch);
       }
       if (Date.now() >= deadline) {
         throw new HubpoError(
@@ -225,10 +225,17 @@ export class NatsConfigBucket {
     const manifestKey = manifestKvKey(cluster);
     const current = await this.#kv.get(manifestKey);
     const previous = current?.operation === 'PUT' ? this.#decodeManifestOrUndefined(current) : undefined;
-    if (previous !== undefined && previous.revision > snapshot.revision) {
+    // Revisions compare within one epoch only: another epoch's manifest is replaced whatever its
+    // revision (the control plane's database was recreated; ADR 0008).
+    if (
+      previous !== undefined &&
+      previous.revision > snapshot.revision &&
+      !isEpochReset(previous.epoch, snapshot.epoch)
+    ) {
       throw new HubpoError(
         'CONFLICT',
-        `cluster ${cluster} is at revision ${previous.revision}; refusing to publish older revision ${snapshot.revision}`,
+        `cluster ${cluster} is at revision ${previous.revision}${epochNote(previous.epoch)}; ` +
+          `refusing to publish older revision ${snapshot.revision}${epochNote(snapshot.epoch)}`,
       );
     }
     const held = (await this.#trustedHeld(cluster, current)) ?? (await this.#scanHeld(cluster));
@@ -329,6 +336,7 @@ export class NatsConfigBucket {
     let manifest: Manifest = {
       revision: snapshot.revision,
       hash: snapshot.hash,
+      epoch: snapshot.epoch,
       publishedAtUnixMs: Date.now(),
       resources: snapshotVersions(snapshot),
     };
@@ -456,6 +464,7 @@ export class NatsConfigBucket {
       cluster,
       revision: manifest.revision,
       hash: manifest.hash,
+      epoch: manifest.epoch,
       publishedAtUnixMs: manifest.publishedAtUnixMs,
       resources: manifest.resources,
     };
@@ -471,7 +480,12 @@ export class NatsConfigBucket {
       );
     }
     const full = manifestCodec.decode(bytes);
-    if (full.revision !== pointer.revision || full.hash !== pointer.hash || full.blob !== undefined) {
+    if (
+      full.revision !== pointer.revision ||
+      full.hash !== pointer.hash ||
+      full.epoch !== pointer.epoch ||
+      full.blob !== undefined
+    ) {
       throw new HubpoError('SNAPSHOT_CORRUPT', `manifest blob ${ref.object} does not match its pointer`);
     }
     return full;
@@ -493,6 +507,10 @@ export class NatsConfigBucket {
     });
     return this.#manager;
   }
+}
+
+function epochNote(epoch: string): string {
+  return epoch === '' ? '' : ` of epoch ${epoch}`;
 }
 
 function isBlobName(object: string): boolean {

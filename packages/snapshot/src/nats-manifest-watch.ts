@@ -5,6 +5,8 @@ export interface ConfigManifest {
   readonly cluster: string;
   readonly revision: number;
   readonly hash: string;
+  /** Epoch of `revision` ("" from publishers older than epochs; ADR 0008). */
+  readonly epoch: string;
   readonly publishedAtUnixMs: number;
   /** `resourceKey` -> version of every resource of the revision. */
   readonly resources: ReadonlyMap<string, string>;
@@ -28,7 +30,7 @@ const MAX_BACKOFF_MS = 5_000;
  * Follows one manifest key. Survives server restarts and reconnects: the KV watch (an ordered
  * consumer on the server) is recreated after every reconnect and after any failure, with
  * backoff; a recreated watch first yields the current manifest, so nothing published while
- * disconnected is missed. Callbacks run one at a time, only for a new (revision, hash), and a
+ * disconnected is missed. Callbacks run one at a time, only for a new (epoch, revision, hash), and a
  * slow callback is next given the latest manifest only (intermediate ones are skipped).
  */
 export class NatsManifestWatch implements ManifestWatch {
@@ -44,7 +46,7 @@ export class NatsManifestWatch implements ManifestWatch {
   #iterator: QueuedIterator<KvEntry> | undefined;
   #status: StoppableStatus | undefined;
   #wakeUp: (() => void) | undefined;
-  #last: { readonly revision: number; readonly hash: string } | undefined;
+  #last: { readonly revision: number; readonly hash: string; readonly epoch: string } | undefined;
   #pending: ConfigManifest | undefined;
   #delivering: Promise<void> | undefined;
   #loops: Promise<unknown> | undefined;
@@ -138,8 +140,14 @@ export class NatsManifestWatch implements ManifestWatch {
     while (this.#pending !== undefined && !this.#stopped) {
       const manifest = this.#pending;
       this.#pending = undefined;
-      if (this.#last?.revision === manifest.revision && this.#last.hash === manifest.hash) continue;
-      this.#last = { revision: manifest.revision, hash: manifest.hash };
+      const last = this.#last;
+      if (
+        last?.revision === manifest.revision &&
+        last.hash === manifest.hash &&
+        last.epoch === manifest.epoch
+      )
+        continue;
+      this.#last = { revision: manifest.revision, hash: manifest.hash, epoch: manifest.epoch };
       try {
         await this.#onManifest(manifest);
       } catch (err) {

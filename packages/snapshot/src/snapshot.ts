@@ -25,6 +25,11 @@ export interface Snapshot {
   readonly cluster: string;
   readonly revision: number;
   readonly hash: string;
+  /**
+   * The control-plane installation that numbered `revision` ("" = unknown: a publisher or file
+   * older than epochs). Revisions compare only within one epoch (ADR 0008). Not part of `hash`.
+   */
+  readonly epoch: string;
   /** Keyed by `resourceKey(kind, name)`, iterated in key order. */
   readonly resources: ReadonlyMap<string, SnapshotResource>;
 }
@@ -44,6 +49,7 @@ export function buildSnapshot(
   cluster: string,
   revision: number,
   objects: Iterable<SnapshotObject>,
+  epoch = '',
 ): Snapshot {
   const resources: SnapshotResource[] = [];
   for (const { kind, name, value } of objects) {
@@ -53,7 +59,7 @@ export function buildSnapshot(
     }
     resources.push({ kind, name, version: contentHash(value), payload: Buffer.from(json, 'utf8') });
   }
-  return snapshotOf(cluster, revision, resources);
+  return snapshotOf(cluster, revision, resources, epoch);
 }
 
 /**
@@ -66,10 +72,11 @@ export function assembleSnapshot(
   revision: number,
   resources: Iterable<SnapshotResource>,
   expectedHash?: string,
+  epoch = '',
 ): Snapshot {
   const list = [...resources];
   verifyResourceVersions(list);
-  return snapshotOfVerified(cluster, revision, list, expectedHash);
+  return snapshotOfVerified(cluster, revision, list, expectedHash, epoch);
 }
 
 /** Throws SNAPSHOT_INVALID unless every resource's version is the content hash of its payload. */
@@ -91,8 +98,9 @@ export function snapshotOfVerified(
   revision: number,
   resources: readonly SnapshotResource[],
   expectedHash?: string,
+  epoch = '',
 ): Snapshot {
-  const snapshot = snapshotOf(cluster, revision, resources);
+  const snapshot = snapshotOf(cluster, revision, resources, epoch);
   if (expectedHash !== undefined && snapshot.hash !== expectedHash) {
     throw new HubpoError(
       'SNAPSHOT_INVALID',
@@ -100,6 +108,28 @@ export function snapshotOfVerified(
     );
   }
   return snapshot;
+}
+
+/** The same snapshot under another epoch (what a control plane stamps on what it publishes). */
+export function snapshotWithEpoch(snapshot: Snapshot, epoch: string): Snapshot {
+  return snapshot.epoch === epoch ? snapshot : Object.freeze({ ...snapshot, epoch: assertEpoch(epoch) });
+}
+
+/**
+ * Whether a snapshot of `offered` epoch replaces one of `held` epoch whatever their revisions:
+ * both are known and they differ (the control plane's database was recreated or restored).
+ * An unknown ("") epoch on either side keeps the plain revision order (senders before epochs).
+ */
+export function isEpochReset(held: string, offered: string): boolean {
+  return held !== '' && offered !== '' && held !== offered;
+}
+
+/** Limits an epoch to what a control plane writes: at most 64 characters of `[-_.a-zA-Z0-9]`. */
+export function assertEpoch(epoch: string): string {
+  if (epoch.length > 64 || !/^[-_.a-zA-Z0-9]*$/.test(epoch)) {
+    throw new HubpoError('SNAPSHOT_INVALID', `epoch must be at most 64 characters of [-_.a-zA-Z0-9]`);
+  }
+  return epoch;
 }
 
 /** Content version of a payload: the first 16 hex characters of its SHA-256. */
@@ -155,9 +185,15 @@ export function compareKeys(a: string, b: string): number {
   return a > b ? 1 : 0;
 }
 
-function snapshotOf(cluster: string, revision: number, list: readonly SnapshotResource[]): Snapshot {
+function snapshotOf(
+  cluster: string,
+  revision: number,
+  list: readonly SnapshotResource[],
+  epoch: string,
+): Snapshot {
   if (cluster.length === 0) throw new HubpoError('SNAPSHOT_INVALID', 'snapshot cluster is empty');
   assertRevision(revision);
+  assertEpoch(epoch);
   const keyed = list.map((res) => [resourceKey(res.kind, res.name), res] as const);
   keyed.sort((a, b) => compareKeys(a[0], b[0]));
   const resources = new Map<string, SnapshotResource>();
@@ -169,5 +205,5 @@ function snapshotOf(cluster: string, revision: number, list: readonly SnapshotRe
     );
   }
   const hash = snapshotHash(keyed.map(([key, res]) => [key, res.version] as const));
-  return Object.freeze({ cluster, revision, hash, resources });
+  return Object.freeze({ cluster, revision, hash, epoch, resources });
 }

@@ -20,6 +20,8 @@ export const MetricNames = Object.freeze({
   configRevision: 'hubpo.config.revision',
   configApplyDuration: 'hubpo.config.apply.duration',
   configApplyFailures: 'hubpo.config.apply.failures',
+  /** Counter: config stores reset to a new epoch (a gateway went back to a lower revision). */
+  configEpochResets: 'hubpo.config.epoch.resets',
   translationDuration: 'hubpo.controlplane.translation.duration',
   translationFailures: 'hubpo.controlplane.translation.failures',
   snapshotsPublished: 'hubpo.controlplane.snapshots.published',

@@ -132,17 +132,25 @@ export class DiscoveryStream {
       },
       revision: request.revision,
       hash: request.snapshotHash,
+      epoch: request.epoch ?? '',
     });
     // Versions a gateway reports for another cluster's data say nothing about this one.
     this.#forceFull = previous !== undefined && previous.cluster !== node.cluster;
     this.#held = new Map(request.initialResourceVersions);
     this.#heldHash = request.snapshotHash;
     this.#ctx.logger.info(
-      { nodeId: node.id, cluster: node.cluster, revision: request.revision },
+      { nodeId: node.id, cluster: node.cluster, revision: request.revision, epoch: request.epoch },
       'gateway connected',
     );
     const snapshot = await this.#ctx.snapshotFor(node.cluster);
     const current = this.#ctx.attach(this, node.cluster) ?? snapshot;
+    if (request.epoch === current.epoch && current.epoch !== '' && request.revision > current.revision) {
+      this.#ctx.logger.warn(
+        { nodeId: node.id, cluster: node.cluster, revision: request.revision, published: current.revision },
+        'gateway holds a newer revision of this epoch than is published (database restored from a ' +
+          'backup?); it ignores older revisions until the epoch is replaced (docs/adr/0008-config-epochs.md)',
+      );
+    }
     if (this.#latest === undefined || this.#latest.revision < current.revision) this.#latest = current;
     this.#send(this.#latest, true);
   }
@@ -155,7 +163,12 @@ export class DiscoveryStream {
     this.#held = snapshotVersions(inflight.snapshot);
     this.#heldHash = inflight.snapshot.hash;
     this.#forceFull = false;
-    this.#ctx.registry.ack(node.id, request.revision, request.snapshotHash);
+    // The epoch is the gateway's word: one that ignored the response as stale still serves its own.
+    this.#ctx.registry.ack(node.id, {
+      revision: request.revision,
+      hash: request.snapshotHash,
+      epoch: request.epoch ?? '',
+    });
     this.#sendLatest();
   }
 
@@ -169,7 +182,7 @@ export class DiscoveryStream {
     const error = detail === undefined ? 'rejected' : `${detail.code}: ${detail.message}`;
     this.#ctx.registry.nack(
       node.id,
-      { revision: request.revision, hash: request.snapshotHash },
+      { revision: request.revision, hash: request.snapshotHash, epoch: request.epoch ?? '' },
       inflight.snapshot.revision,
       error,
     );

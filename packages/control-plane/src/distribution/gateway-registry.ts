@@ -17,6 +17,16 @@ export interface GatewayHello {
   readonly node: Readonly<Record<string, unknown>>;
   readonly revision: number;
   readonly hash: string;
+  /** Epoch of `revision` ("" = none held, or a gateway older than epochs). */
+  readonly epoch: string;
+}
+
+/** A revision as a gateway reports it (ACK, NACK, hello). */
+export interface AppliedRevision {
+  readonly revision: number;
+  readonly hash: string;
+  /** Epoch of `revision` ("" = none held, or a gateway older than epochs). */
+  readonly epoch: string;
 }
 
 const ACK_HISTORY = 32;
@@ -39,6 +49,9 @@ export class GatewayRegistry implements Runner {
   #timer: NodeJS.Timeout | undefined;
   #sweeper: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  #epoch = '';
+  /** Nodes last seen serving another epoch (logged once per episode). */
+  readonly #foreign = new Set<string>();
 
   constructor(options: {
     store: GatewayStore;
@@ -85,16 +98,31 @@ export class GatewayRegistry implements Runner {
     return this.#gateways.get(nodeId);
   }
 
+  /**
+   * The config epoch of the database (ADR 0008). A revision a gateway reports under another
+   * epoch is recorded as 0 / "" (it serves nothing of this database), so it never counts as
+   * having applied a revision of this one.
+   */
+  useEpoch(epoch: string): void {
+    this.#epoch = epoch;
+  }
+
+  /** Whether revisions of `epoch` count as revisions of this database ("" on either side: yes). */
+  countsEpoch(epoch: string): boolean {
+    return this.#epoch === '' || epoch === '' || epoch === this.#epoch;
+  }
+
   /** A gateway introduced itself (stream start, or its first NATS message). */
   connected(hello: GatewayHello): GatewayState | undefined {
     const previous = this.#gateways.get(hello.nodeId);
+    const applied = this.#inEpoch(hello.nodeId, hello);
     this.#set({
       nodeId: hello.nodeId,
       cluster: hello.cluster,
       transport: hello.transport,
       node: hello.node,
-      appliedRevision: hello.revision,
-      appliedHash: hello.hash,
+      appliedRevision: applied.revision,
+      appliedHash: applied.hash,
       lastAckAt: previous?.lastAckAt ?? null,
       lastNackAt: previous?.lastNackAt ?? null,
       lastNackError: previous?.lastNackError ?? null,
@@ -106,11 +134,12 @@ export class GatewayRegistry implements Runner {
     return previous;
   }
 
-  ack(nodeId: string, revision: number, hash: string, at = Date.now()): void {
+  ack(nodeId: string, served: AppliedRevision, at = Date.now()): void {
     const state = this.#gateways.get(nodeId);
     if (state === undefined) return;
+    const { revision, hash } = this.#inEpoch(nodeId, served);
     const acks =
-      state.acks.at(-1)?.revision === revision
+      revision === 0 || state.acks.at(-1)?.revision === revision
         ? state.acks
         : [...state.acks, { revision, at }].slice(-ACK_HISTORY);
     this.#set({
@@ -124,18 +153,14 @@ export class GatewayRegistry implements Runner {
     });
   }
 
-  nack(
-    nodeId: string,
-    serving: { revision: number; hash: string },
-    rejectedRevision: number,
-    error: string,
-  ): void {
+  nack(nodeId: string, serving: AppliedRevision, rejectedRevision: number, error: string): void {
     const state = this.#gateways.get(nodeId);
     if (state === undefined) return;
+    const applied = this.#inEpoch(nodeId, serving);
     this.#set({
       ...state,
-      appliedRevision: serving.revision,
-      appliedHash: serving.hash,
+      appliedRevision: applied.revision,
+      appliedHash: applied.hash,
       lastNackAt: new Date(),
       lastNackError: error.slice(0, 2000),
       lastNackRevision: rejectedRevision,
@@ -164,6 +189,22 @@ export class GatewayRegistry implements Runner {
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(() => this.#write());
     return this.#flushing;
+  }
+
+  /** What a gateway serves, as a revision of this database's epoch (0 / "" for another epoch's). */
+  #inEpoch(nodeId: string, served: AppliedRevision): { revision: number; hash: string } {
+    if (this.countsEpoch(served.epoch)) {
+      this.#foreign.delete(nodeId);
+      return served;
+    }
+    if (!this.#foreign.has(nodeId)) {
+      this.#foreign.add(nodeId);
+      this.#logger.info(
+        { nodeId, revision: served.revision, gatewayEpoch: served.epoch, epoch: this.#epoch },
+        'gateway serves config of another epoch; not counted until it applies this one',
+      );
+    }
+    return { revision: 0, hash: '' };
   }
 
   #set(state: GatewayState): void {

@@ -16,6 +16,12 @@ export interface NatsPublisherOptions {
   readonly clusters: ClusterStore;
   readonly logger: Logger;
   readonly onNewCluster: (cluster: string) => void;
+  /**
+   * Replicas of the config KV bucket when this publisher creates it (`HUBPO_NATS_REPLICAS`,
+   * 1..5; the JetStream cluster needs at least as many servers). Default 1. An existing bucket
+   * keeps its replicas.
+   */
+  readonly replicas?: number;
   /** Retry delays after a failed publish grow from `retryMinMs` to `retryMaxMs`. */
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
@@ -155,7 +161,8 @@ export class NatsPublisher implements Runner {
         if (HubpoError.is(err, 'CONFLICT')) {
           this.#o.logger.error(
             { cluster, err: errorMessage(err) },
-            'NATS holds a newer revision of this cluster; not overwritten',
+            'NATS holds a newer revision of this cluster in the same epoch; not overwritten ' +
+              '(database restored from a backup? see docs/adr/0008-config-epochs.md)',
           );
           continue;
         }
@@ -184,6 +191,7 @@ export class NatsPublisher implements Runner {
     if (nc === undefined) throw new HubpoError('UNAVAILABLE', 'NATS is not connected');
     this.#bucket = await NatsConfigBucket.open(nc, {
       create: true,
+      replicas: this.#o.replicas ?? 1,
       onError: (err) => this.#o.logger.warn({ err: errorMessage(err) }, 'NATS bucket housekeeping failed'),
     });
     return this.#bucket;
@@ -200,20 +208,20 @@ export class NatsPublisher implements Runner {
         node: {},
         revision: ack.revision,
         hash: ack.hash,
+        epoch: ack.epoch,
       });
       if (this.#o.published.get(ack.cluster) === undefined) void this.#registerCluster(ack.cluster);
     }
+    const served = { revision: ack.revision, hash: ack.hash, epoch: ack.epoch };
     if (ack.ok) {
+      // A revision of another epoch is recorded as 0 / "" (see GatewayRegistry.useEpoch).
+      const counted = registry.countsEpoch(ack.epoch);
       const moved =
-        state === undefined || state.appliedRevision !== ack.revision || state.appliedHash !== ack.hash;
+        state === undefined ||
+        state.appliedRevision !== (counted ? ack.revision : 0) ||
+        state.appliedHash !== (counted ? ack.hash : '');
       if (ack.heartbeat && !moved) registry.seen(ack.nodeId);
-      else
-        registry.ack(
-          ack.nodeId,
-          ack.revision,
-          ack.hash,
-          ack.appliedAtUnixMs > 0 ? ack.appliedAtUnixMs : Date.now(),
-        );
+      else registry.ack(ack.nodeId, served, ack.appliedAtUnixMs > 0 ? ack.appliedAtUnixMs : Date.now());
       return;
     }
     if (ack.heartbeat && state?.lastNackRevision === ack.rejectedRevision) {
@@ -221,7 +229,7 @@ export class NatsPublisher implements Runner {
       return;
     }
     const error = ack.error === undefined ? 'rejected' : `${ack.error.code}: ${ack.error.message}`;
-    registry.nack(ack.nodeId, { revision: ack.revision, hash: ack.hash }, ack.rejectedRevision, error);
+    registry.nack(ack.nodeId, served, ack.rejectedRevision, error);
   }
 
   async #registerCluster(cluster: string): Promise<void> {

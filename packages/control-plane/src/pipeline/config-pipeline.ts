@@ -73,6 +73,7 @@ export class ConfigPipeline implements Runner {
   readonly #statuses: StatusWriter;
   #last: PipelineRun | undefined;
   #translatedRevision = -1;
+  #translatedEpoch = '';
   #resync: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #serial: Promise<void> = Promise.resolve();
@@ -109,8 +110,11 @@ export class ConfigPipeline implements Runner {
 
   async start(): Promise<void> {
     await this.#o.clusters.ensure(this.#o.defaultCluster);
+    // Stored snapshots were numbered in this database, so they carry its epoch (ADR 0008).
+    const epoch = await this.#o.store.currentEpoch();
+    this.#useEpoch(epoch);
     for (const stored of await this.#o.snapshots.latest()) {
-      const snapshot = buildSnapshot(stored.cluster, stored.revision, stored.objects);
+      const snapshot = buildSnapshot(stored.cluster, stored.revision, stored.objects, epoch);
       this.#o.published.publish(snapshot, stored.publishedAt.getTime(), true);
     }
     this.#unsubscribe = this.#o.gateways.onChange(() => this.#statusDebouncer.trigger());
@@ -169,7 +173,16 @@ export class ConfigPipeline implements Runner {
 
   async #run(): Promise<void> {
     const started = process.hrtime.bigint();
-    const { revision, resources } = await this.#o.store.loadAll();
+    const { revision, epoch, resources } = await this.#o.store.loadAll();
+    this.#useEpoch(epoch);
+    if (revision < this.#translatedRevision && epoch === this.#translatedEpoch) {
+      // Gateways holding the higher revisions of this epoch ignore these (ADR 0008).
+      this.#o.logger.error(
+        { revision, previous: this.#translatedRevision, epoch },
+        'config revision went back within one epoch (database restored from a backup?): gateways ' +
+          'ignore these revisions until the epoch is replaced; see docs/adr/0008-config-epochs.md',
+      );
+    }
     const clusters = await this.#clusterInfos();
     const input = translatorInput(resources);
     const loaded = await this.#o.credentials?.load(resources);
@@ -189,7 +202,7 @@ export class ConfigPipeline implements Runner {
           ...(loaded === undefined ? {} : { credentials: loaded.credentials }),
         });
         if (loaded?.explain !== undefined) result = loaded.explain(result);
-        snapshot = buildSnapshot(cluster.name, revision, result.objects.map(snapshotObject));
+        snapshot = buildSnapshot(cluster.name, revision, result.objects.map(snapshotObject), epoch);
       } catch (err) {
         failedClusters.push(cluster.name);
         this.#o.metrics.translationFailed(cluster.name);
@@ -204,13 +217,26 @@ export class ConfigPipeline implements Runner {
     }
     this.#last = { revision, resources, results, failedClusters };
     this.#translatedRevision = revision;
+    this.#translatedEpoch = epoch;
     this.#o.metrics.translated(Number(process.hrtime.bigint() - started) / 1e9, revision);
     await this.#writeStatuses();
   }
 
+  /** Epoch of the database's revisions: stamped on what is published, compared with gateways' ACKs. */
+  #useEpoch(epoch: string): void {
+    if (this.#o.published.epoch !== epoch && this.#o.published.epoch !== '') {
+      this.#o.logger.warn(
+        { previous: this.#o.published.epoch, epoch },
+        'config epoch changed (database recreated or epoch rotated); republishing every cluster',
+      );
+    }
+    this.#o.published.useEpoch(epoch);
+    this.#o.gateways.useEpoch(epoch);
+  }
+
   async #publish(snapshot: Snapshot): Promise<void> {
     const current = this.#o.published.get(snapshot.cluster);
-    if (current?.snapshot.hash === snapshot.hash) return;
+    if (current?.snapshot.hash === snapshot.hash && current.snapshot.epoch === snapshot.epoch) return;
     const now = Date.now();
     // Stored first: a snapshot gateways may apply must survive a restart of the control plane.
     await this.#o.snapshots.save(
@@ -233,6 +259,7 @@ export class ConfigPipeline implements Runner {
         cluster: snapshot.cluster,
         revision: snapshot.revision,
         hash: snapshot.hash,
+        epoch: snapshot.epoch,
         resources: snapshot.resources.size,
       },
       'snapshot published',

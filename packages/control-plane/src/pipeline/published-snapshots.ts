@@ -1,4 +1,5 @@
 import { Watchable } from '@hubpo/core';
+import { snapshotWithEpoch } from '@hubpo/snapshot';
 import type { Snapshot } from '@hubpo/snapshot';
 
 /** The snapshot a cluster's gateways should serve, with what status computation needs to know. */
@@ -22,8 +23,22 @@ const HISTORY = 32;
  */
 export class PublishedSnapshots {
   readonly #byCluster = new Watchable<string, PublishedSnapshot>({
-    equals: (a, b) => a.snapshot.hash === b.snapshot.hash && a.snapshot.revision === b.snapshot.revision,
+    equals: (a, b) =>
+      a.snapshot.hash === b.snapshot.hash &&
+      a.snapshot.revision === b.snapshot.revision &&
+      a.snapshot.epoch === b.snapshot.epoch,
   });
+  #epoch = '';
+
+  /** The config epoch of the database (ADR 0008); "" until the pipeline has read it. */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  /** Sets the epoch stamped on snapshots published without one (e.g. a new cluster's empty one). */
+  useEpoch(epoch: string): void {
+    this.#epoch = epoch;
+  }
 
   get(cluster: string): PublishedSnapshot | undefined {
     return this.#byCluster.get(cluster);
@@ -34,8 +49,11 @@ export class PublishedSnapshots {
   }
 
   /** Makes `snapshot` the one its cluster serves; `restored` marks one loaded at start. */
-  publish(snapshot: Snapshot, publishedAt: number, restored = false): PublishedSnapshot {
-    const previous = this.#byCluster.get(snapshot.cluster);
+  publish(unstamped: Snapshot, publishedAt: number, restored = false): PublishedSnapshot {
+    const snapshot = unstamped.epoch === '' ? snapshotWithEpoch(unstamped, this.#epoch) : unstamped;
+    const found = this.#byCluster.get(snapshot.cluster);
+    // Revisions of another epoch say nothing about this one's (ADR 0008): start afresh.
+    const previous = found?.snapshot.epoch === snapshot.epoch ? found : undefined;
     const liveSince = new Map<string, number>();
     for (const [key, res] of snapshot.resources) {
       const same = !restored && previous?.snapshot.resources.get(key)?.version === res.version;

@@ -32,6 +32,8 @@ export interface ResourcesTable {
 export interface ConfigRevisionTable {
   id: ColumnType<boolean, boolean | undefined, never>;
   revision: Int8;
+  /** The config epoch (ADR 0008): random, set once by migration 0006. */
+  epoch: ColumnType<string, string | undefined, string>;
 }
 
 export interface ClustersTable {

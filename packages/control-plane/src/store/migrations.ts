@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { Migrator } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely';
@@ -146,12 +147,26 @@ const clusterApi: Migration = {
   },
 };
 
+/**
+ * The config epoch (ADR 0008): a random id of this database, created once with the schema and
+ * never changed by normal operation. Revisions are numbered within it; a recreated database gets
+ * a new one, so gateways can tell that its (lower) revisions are not older config. The id is
+ * generated here (not by `gen_random_uuid()`, which Postgres before 13 lacks).
+ */
+const configEpoch: Migration = {
+  async up(db) {
+    await sql`alter table config_revision add column epoch text not null default ''`.execute(db);
+    await sql`update config_revision set epoch = ${randomUUID()}`.execute(db);
+  },
+};
+
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_cluster_api': clusterApi,
   '0003_usage_records': usageRecordsMigration,
   '0004_usage_unpriced': usageUnpricedMigration,
   '0005_admin_secrets': adminSecretsMigration,
+  '0006_config_epoch': configEpoch,
 });
 
 const provider: MigrationProvider = {

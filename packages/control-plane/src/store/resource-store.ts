@@ -151,10 +151,26 @@ export class ResourceStore {
   }
 
   /** Every resource and the revision they make up, read consistently (the pipeline's input). */
-  async loadAll(): Promise<{ readonly revision: number; readonly resources: readonly StoredResource[] }> {
+  /**
+   * The config epoch of this database (ADR 0008): revisions are numbered within it. Set once by a
+   * migration; after a restore from a backup an operator replaces it (see the ADR).
+   */
+  async currentEpoch(): Promise<string> {
+    const row = await this.#db.selectFrom('config_revision').select('epoch').executeTakeFirstOrThrow();
+    return row.epoch;
+  }
+
+  async loadAll(): Promise<{
+    readonly revision: number;
+    readonly epoch: string;
+    readonly resources: readonly StoredResource[];
+  }> {
     return this.#db.transaction().execute(async (trx) => {
       await sql`set transaction isolation level repeatable read read only`.execute(trx);
-      const revision = await readRevision(trx);
+      const { revision, epoch } = await trx
+        .selectFrom('config_revision')
+        .select(['revision', 'epoch'])
+        .executeTakeFirstOrThrow();
       const rows = await trx
         .selectFrom('resources')
         .selectAll()
@@ -162,7 +178,7 @@ export class ResourceStore {
         .orderBy('namespace')
         .orderBy('name')
         .execute();
-      return { revision, resources: rows.map(toStored) };
+      return { revision: Number(revision), epoch, resources: rows.map(toStored) };
     });
   }
 

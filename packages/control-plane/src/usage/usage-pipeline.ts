@@ -29,7 +29,13 @@ export function createUsagePipeline(
   const runner =
     config.natsUrl === undefined
       ? undefined
-      : new UsageConsumer({ url: config.natsUrl, store, logger, meter: telemetry.meter });
+      : new UsageConsumer({
+          url: config.natsUrl,
+          store,
+          logger,
+          meter: telemetry.meter,
+          settings: { replicas: config.natsReplicas },
+        });
   const reporting = new UsageReportingService({ store, logger, meter: telemetry.meter });
   return { router: usageRouter(store), runner, reporting };
 }

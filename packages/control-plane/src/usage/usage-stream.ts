@@ -16,6 +16,8 @@ export interface UsageStreamSettings {
   readonly ackWaitMs: number;
   /** Records delivered and not yet acknowledged, at most. Default 10 000. */
   readonly maxAckPending: number;
+  /** Stream replicas when the stream is created (`HUBPO_NATS_REPLICAS`). Default 1. */
+  readonly replicas: number;
 }
 
 export const DEFAULT_USAGE_STREAM_SETTINGS: UsageStreamSettings = Object.freeze({
@@ -25,6 +27,7 @@ export const DEFAULT_USAGE_STREAM_SETTINGS: UsageStreamSettings = Object.freeze(
   durable: 'hubpo-control-plane-usage',
   ackWaitMs: 30_000,
   maxAckPending: 10_000,
+  replicas: 1,
 });
 
 /**
@@ -52,7 +55,13 @@ export async function ensureUsageStream(jsm: JetStreamManager, s: UsageStreamSet
     return;
   }
   await jsm.streams
-    .add({ name: USAGE_STREAM, retention: RetentionPolicy.Limits, storage: StorageType.File, ...limits })
+    .add({
+      name: USAGE_STREAM,
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      num_replicas: s.replicas,
+      ...limits,
+    })
     .catch(async (err: unknown) => {
       // Another replica created it first.
       await jsm.streams.info(USAGE_STREAM).catch(() => Promise.reject(err));

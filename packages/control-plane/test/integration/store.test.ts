@@ -44,6 +44,8 @@ describe('store', () => {
         '0002_cluster_api',
         '0003_usage_records',
         '0004_usage_unpriced',
+        '0005_admin_secrets',
+        '0006_config_epoch',
       ]);
       expect(logs.lines.some((l) => l['msg'] === 'database migrated')).toBe(false);
     } finally {

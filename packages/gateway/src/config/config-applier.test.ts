@@ -5,9 +5,11 @@ import { HubpoError } from '@hubpo/core';
 import { buildSnapshot, discoveryResponseFor } from '@hubpo/snapshot';
 import type { Snapshot } from '@hubpo/snapshot';
 import { createTelemetry } from '@hubpo/telemetry';
+import type { Telemetry } from '@hubpo/telemetry';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
 import type { Runtime, RuntimeState } from '../runtime/index.js';
-import { ConfigApplier } from './config-applier.js';
+import { CONFIG_EPOCH_RESETS_METRIC, ConfigApplier } from './config-applier.js';
 import type { CompileRuntime } from './config-applier.js';
 import { LastKnownGoodFile } from './last-known-good-file.js';
 import type { RevisionUpdate } from './revision-update.js';
@@ -53,12 +55,36 @@ function policy(id: string, requests = 10) {
   };
 }
 
-function snapshot(revision: number, ids: readonly string[], requests = 10): Snapshot {
+function snapshot(revision: number, ids: readonly string[], requests = 10, epoch = ''): Snapshot {
   return buildSnapshot(
     CLUSTER,
     revision,
     ids.map((id) => ({ kind: 'policy', name: id, value: policy(id, requests) })),
+    epoch,
   );
+}
+
+/** Log lines of a pino logger at level warn and above, parsed. */
+function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'warn' },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return { logger, lines };
+}
+
+/** Telemetry whose counter `name` records what is added to it. */
+function countingTelemetry(name: string): { telemetry: Telemetry; added: number[] } {
+  const base = createTelemetry({ serviceName: 'test', metrics: false });
+  const added: number[] = [];
+  const meter = Object.create(base.meter) as Telemetry['meter'];
+  meter.createCounter = ((metric: string, options?: object) => {
+    const counter = base.meter.createCounter(metric, options);
+    if (metric !== name) return counter;
+    return { add: (value: number) => added.push(value) };
+  }) as Telemetry['meter']['createCounter'];
+  return { telemetry: { ...base, meter }, added };
 }
 
 function update(next: Snapshot, held?: Snapshot): RevisionUpdate {
@@ -118,7 +144,7 @@ describe('ConfigApplier', () => {
     expect(applier.apply(update(second, first), 'grpc').kind).toBe('applied');
     expect(current().ids).toEqual(['default/a', 'default/b']);
     expect(firstRuntime.retired).toBe(true);
-    expect(applier.held).toEqual({ revision: 2, hash: second.hash });
+    expect(applier.held).toEqual({ revision: 2, hash: second.hash, epoch: '' });
 
     await applier.flush();
     const stored = await new LastKnownGoodFile(dir).load();
@@ -158,6 +184,96 @@ describe('ConfigApplier', () => {
     const outcome = applier.apply(update(snapshot(2, ['default/z'])), 'grpc');
     expect(outcome).toMatchObject({ kind: 'stale', revision: 3, offered: 2 });
     expect(current().ids).toEqual(['default/a']);
+  });
+
+  describe('control-plane epochs', () => {
+    const E1 = 'epoch-one';
+    const E2 = 'epoch-two';
+
+    function epochApplier(): { applier: ConfigApplier; lines: Record<string, unknown>[]; resets: number[] } {
+      const { logger, lines } = capturingLogger();
+      const { telemetry, added } = countingTelemetry(CONFIG_EPOCH_RESETS_METRIC);
+      const withEpochs = new ConfigApplier({
+        cluster: CLUSTER,
+        slot,
+        state: {} as RuntimeState,
+        compile,
+        lkg: new LastKnownGoodFile(dir),
+        logger,
+        telemetry,
+      });
+      return { applier: withEpochs, lines, resets: added };
+    }
+
+    it('adopts a lower revision of another epoch, warns naming both epochs and persists the new epoch', async () => {
+      const { applier: a, lines, resets } = epochApplier();
+      a.apply(update(snapshot(50, ['default/a'], 10, E1)), 'grpc');
+      const reset = snapshot(3, ['default/b'], 10, E2);
+      expect(a.apply(update(reset), 'nats')).toEqual({ kind: 'applied', revision: 3, hash: reset.hash });
+      expect(current().ids).toEqual(['default/b']);
+      expect(a.held).toEqual({ revision: 3, hash: reset.hash, epoch: E2 });
+      expect(a.applied).toMatchObject({ revision: 3, epoch: E2 });
+      const warning = lines.find((l) => l.heldEpoch === E1);
+      expect(warning).toMatchObject({ offeredEpoch: E2, serving: 50, revision: 3 });
+      expect(String(warning?.msg)).toContain(`from ${E1} to ${E2}`);
+      expect(resets).toEqual([1]);
+      await a.flush();
+      expect(await new LastKnownGoodFile(dir).load()).toMatchObject({ revision: 3, epoch: E2 });
+      // Within the new epoch the revision order holds again.
+      const older = a.apply(update(snapshot(2, ['default/c'], 10, E2)), 'nats');
+      expect(older).toMatchObject({ kind: 'stale', revision: 3 });
+      expect(resets).toEqual([1]);
+    });
+
+    it('moves to the new epoch and its lower revision without recompiling identical content', async () => {
+      const { applier: a, resets } = epochApplier();
+      a.apply(update(snapshot(50, ['default/a'], 10, E1)), 'grpc');
+      const runtime = current();
+      const same = snapshot(4, ['default/a'], 10, E2);
+      expect(a.apply(update(same), 'grpc')).toEqual({ kind: 'unchanged', revision: 4, hash: same.hash });
+      expect(current()).toBe(runtime);
+      expect(compile).toHaveBeenCalledTimes(1);
+      expect(a.held.epoch).toBe(E2);
+      expect(resets).toEqual([1]);
+      await a.flush();
+      expect(await new LastKnownGoodFile(dir).load()).toMatchObject({ revision: 4, epoch: E2 });
+    });
+
+    it('keeps the revision order when either epoch is unknown (senders older than epochs)', () => {
+      const { applier: a, resets } = epochApplier();
+      a.apply(update(snapshot(5, ['default/a'], 10, E1)), 'grpc');
+      expect(a.apply(update(snapshot(3, ['default/b'])), 'grpc').kind).toBe('stale');
+      expect(a.held).toMatchObject({ revision: 5, epoch: E1 });
+
+      const { applier: legacy } = epochApplier();
+      legacy.restore(snapshot(5, ['default/a']));
+      expect(legacy.apply(update(snapshot(3, ['default/b'], 10, E2)), 'grpc').kind).toBe('stale');
+      expect(legacy.apply(update(snapshot(6, ['default/b'], 10, E2)), 'grpc').kind).toBe('applied');
+      expect(legacy.held).toMatchObject({ revision: 6, epoch: E2 });
+      expect(resets).toEqual([]);
+    });
+
+    it('keeps serving the old epoch when the new epoch snapshot does not compile', () => {
+      const { applier: a, lines, resets } = epochApplier();
+      const served = snapshot(50, ['default/a'], 10, E1);
+      a.apply(update(served), 'grpc');
+      const outcome = a.apply(update(snapshot(3, ['default/broken'], 10, E2)), 'grpc');
+      expect(outcome).toMatchObject({ kind: 'rejected', revision: 50, offered: 3 });
+      expect(a.held).toEqual({ revision: 50, hash: served.hash, epoch: E1 });
+      expect(resets).toEqual([]);
+      expect(lines.some((l) => l.heldEpoch !== undefined)).toBe(false);
+    });
+
+    it('adopts a new epoch after a restart from a last-known-good file of the old one', async () => {
+      await new LastKnownGoodFile(dir).save(snapshot(50, ['default/a'], 10, E1));
+      const { applier: a } = epochApplier();
+      const restored = await new LastKnownGoodFile(dir).load();
+      expect(restored?.epoch).toBe(E1);
+      expect(a.restore(restored!).kind).toBe('applied');
+      expect(a.apply(update(snapshot(1, ['default/z'], 10, E2)), 'nats').kind).toBe('applied');
+      expect(a.held).toMatchObject({ revision: 1, epoch: E2 });
+      expect(current().ids).toEqual(['default/z']);
+    });
   });
 
   it('rejects a revision that does not compile and keeps serving the previous one', () => {

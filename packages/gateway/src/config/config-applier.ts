@@ -1,5 +1,5 @@
 import { HubpoError } from '@hubpo/core';
-import { applyDiscoveryResponse, decodeResource, snapshotVersions } from '@hubpo/snapshot';
+import { applyDiscoveryResponse, decodeResource, isEpochReset, snapshotVersions } from '@hubpo/snapshot';
 import type { ConfigObject, Snapshot } from '@hubpo/snapshot';
 import { LATENCY_BUCKETS_S, MetricNames, SpanNames } from '@hubpo/telemetry';
 import type { Telemetry } from '@hubpo/telemetry';
@@ -28,10 +28,15 @@ export interface ConfigApplierOptions {
   readonly now?: () => number;
 }
 
+/** Counter of config epoch changes (the control plane's database was recreated or restored). */
+export const CONFIG_EPOCH_RESETS_METRIC = 'hubpo.config.epoch.resets';
+
 /** The config being served, as `/config` shows it. */
 export interface AppliedConfig {
   readonly revision: number;
   readonly hash: string;
+  /** Control-plane epoch of `revision` ("" = unknown). */
+  readonly epoch: string;
   readonly source: ConfigSource;
   /** Epoch ms of the swap (or of the last revision bump with an identical hash). */
   readonly appliedAt: number;
@@ -70,7 +75,7 @@ export class ConfigApplier {
   readonly #now: () => number;
   /** The snapshot the served runtime was compiled from (its revision may have moved since). */
   #snapshot: Snapshot | undefined;
-  #held: HeldRevision = { revision: 0, hash: '' };
+  #held: HeldRevision = { revision: 0, hash: '', epoch: '' };
   #applied: AppliedConfig | undefined;
   #rejected: RejectedConfig | undefined;
   #waiters: Waiter[] = [];
@@ -78,6 +83,7 @@ export class ConfigApplier {
   #saving: Promise<void> | undefined;
   readonly #applyDuration;
   readonly #applyFailures;
+  readonly #epochResets;
 
   constructor(options: ConfigApplierOptions) {
     this.#options = options;
@@ -90,6 +96,9 @@ export class ConfigApplier {
     });
     this.#applyFailures = meter.createCounter(MetricNames.configApplyFailures, {
       description: 'Config revisions the gateway rejected (NACKed)',
+    });
+    this.#epochResets = meter.createCounter(CONFIG_EPOCH_RESETS_METRIC, {
+      description: 'Snapshots of another control-plane epoch adopted regardless of their revision',
     });
     meter
       .createObservableGauge(MetricNames.configRevision, {
@@ -165,20 +174,24 @@ export class ConfigApplier {
   #apply(update: RevisionUpdate, source: ConfigSource): ApplyOutcome {
     const held = this.#held;
     const log = this.#options.logger;
+    // Revisions compare within one epoch only: a snapshot of another epoch (the control plane's
+    // database was recreated or restored) replaces what is served, whatever its revision.
+    const reset = this.#snapshot !== undefined && isEpochReset(held.epoch, update.epoch);
     // Nothing held yet: any whole snapshot applies, including the control plane's empty revision 0.
     const stale =
       this.#snapshot !== undefined &&
+      !reset &&
       (update.revision < held.revision ||
         (update.revision === held.revision && update.snapshotHash !== held.hash));
     if (stale) {
       log.warn(
-        { revision: update.revision, serving: held.revision, source },
+        { revision: update.revision, serving: held.revision, epoch: held.epoch, source },
         'ignoring a stale config revision',
       );
       return { kind: 'stale', revision: held.revision, hash: held.hash, offered: update.revision };
     }
     if (this.#snapshot !== undefined && update.snapshotHash === held.hash)
-      return this.#bump(update.revision, source);
+      return this.#bump(update.revision, update.epoch, reset, source);
 
     const started = process.hrtime.bigint();
     const span = this.#options.telemetry.tracer.startSpan(SpanNames.configApply, {
@@ -207,12 +220,14 @@ export class ConfigApplier {
     }
     span.end();
     this.#swap(runtime);
+    if (reset) this.#epochReset(held, snapshot, source);
     const resources = snapshot.resources.size;
     this.#snapshot = snapshot;
-    this.#held = { revision: snapshot.revision, hash: snapshot.hash };
+    this.#held = { revision: snapshot.revision, hash: snapshot.hash, epoch: snapshot.epoch };
     this.#applied = {
       revision: snapshot.revision,
       hash: snapshot.hash,
+      epoch: snapshot.epoch,
       source,
       appliedAt: this.#now(),
       resources,
@@ -220,7 +235,10 @@ export class ConfigApplier {
     this.#applyDuration.record(Number(process.hrtime.bigint() - started) / 1e9, {
       'hubpo.config.source': source,
     });
-    log.info({ revision: snapshot.revision, hash: snapshot.hash, source, resources }, 'config applied');
+    log.info(
+      { revision: snapshot.revision, hash: snapshot.hash, epoch: snapshot.epoch, source, resources },
+      'config applied',
+    );
     this.#settleWaiters();
     if (source !== 'lkg') this.#scheduleSave();
     return { kind: 'applied', revision: snapshot.revision, hash: snapshot.hash };
@@ -239,21 +257,49 @@ export class ConfigApplier {
     }
   }
 
-  /** The same snapshot under a newer revision: nothing to compile, but the revision moves. */
-  #bump(revision: number, source: ConfigSource): ApplyOutcome {
+  /**
+   * The same snapshot under a newer revision, or under another epoch (any revision): nothing to
+   * compile, but the revision (and epoch) move. A first known epoch for the held revision is
+   * adopted too (a snapshot held from before epochs).
+   */
+  #bump(revision: number, epoch: string, reset: boolean, source: ConfigSource): ApplyOutcome {
     const snapshot = this.#snapshot;
-    if (snapshot !== undefined && this.#applied !== undefined && revision > this.#held.revision) {
-      this.#snapshot = Object.freeze({ ...snapshot, revision });
-      this.#held = { revision, hash: snapshot.hash };
-      this.#applied = { ...this.#applied, revision, appliedAt: this.#now() };
+    const held = this.#held;
+    const learnsEpoch = revision === held.revision && held.epoch === '' && epoch !== '';
+    const moves = reset || revision > held.revision || learnsEpoch;
+    if (snapshot !== undefined && this.#applied !== undefined && moves) {
+      if (reset) this.#epochReset(held, { revision, epoch }, source);
+      this.#snapshot = Object.freeze({ ...snapshot, revision, epoch });
+      this.#held = { revision, hash: snapshot.hash, epoch };
+      this.#applied = { ...this.#applied, revision, epoch, appliedAt: this.#now() };
       this.#options.logger.info(
-        { revision, hash: snapshot.hash, source },
+        { revision, hash: snapshot.hash, epoch, source },
         'config revision unchanged in content',
       );
       this.#settleWaiters();
       if (source !== 'lkg') this.#scheduleSave();
     }
     return { kind: 'unchanged', revision: this.#held.revision, hash: this.#held.hash };
+  }
+
+  /** A snapshot of another epoch was adopted: warn naming both epochs, and count it. */
+  #epochReset(
+    held: HeldRevision,
+    adopted: { readonly revision: number; readonly epoch: string },
+    source: ConfigSource,
+  ): void {
+    this.#epochResets.add(1, { 'hubpo.config.source': source });
+    this.#options.logger.warn(
+      {
+        heldEpoch: held.epoch,
+        offeredEpoch: adopted.epoch,
+        serving: held.revision,
+        revision: adopted.revision,
+        source,
+      },
+      `control-plane epoch changed from ${held.epoch} to ${adopted.epoch} (its database was recreated ` +
+        `or restored): adopted revision ${adopted.revision} although revision ${held.revision} was served`,
+    );
   }
 
   #reject(offered: number, source: ConfigSource, error: HubpoError): ApplyOutcome {
@@ -311,6 +357,7 @@ function fullUpdate(snapshot: Snapshot): RevisionUpdate {
     cluster: snapshot.cluster,
     revision: snapshot.revision,
     snapshotHash: snapshot.hash,
+    epoch: snapshot.epoch,
     full: true,
     resources: [...snapshot.resources.values()],
     removed: [],

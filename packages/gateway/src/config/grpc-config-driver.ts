@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { credentials } from '@grpc/grpc-js';
+import { connectivityState, credentials } from '@grpc/grpc-js';
 import type { ChannelCredentials, ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
 import { errorMessage } from '@hubpo/core';
 import { loadConfigDiscovery } from '@hubpo/snapshot';
@@ -33,6 +33,12 @@ export interface GrpcConfigDriverOptions {
 
 type DiscoveryCall = ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
 
+/** Handshake failures in grpc-js status details (OpenSSL and node's TLS messages). */
+const TLS_FAILURE = /certificate|SSL|TLS|handshake/i;
+const TLS_HINT =
+  'TLS handshake failed: HUBPO_CONTROL_PLANE_GRPC_CA must hold the CA of the control plane certificate ' +
+  '(and HUBPO_CONTROL_PLANE_GRPC_CERT/_KEY a client certificate when it requires mutual TLS)';
+
 const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
 /**
@@ -51,6 +57,7 @@ export class GrpcConfigDriver implements ConfigDriver {
   #call: DiscoveryCall | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
+  #readyTimer: NodeJS.Timeout | undefined;
   #stopped = false;
   /** Streams that ended since the last response (quiets repeated reconnect logs). */
   #failures = 0;
@@ -72,10 +79,9 @@ export class GrpcConfigDriver implements ConfigDriver {
       this.#reconnectTimer = setTimeout(() => this.start(), this.#options.backoff.next());
       return;
     }
-    const tls = this.#options.tls;
     // Message size limits come from @hubpo/snapshot's configDiscoveryChannelOptions.
     const channelOptions: Partial<ChannelOptions> = {
-      ...(tls?.serverName === undefined ? {} : { 'grpc.ssl_target_name_override': tls.serverName }),
+      ...grpcClientTlsOptions(this.#options.tls),
       'grpc.keepalive_time_ms': this.#options.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': this.#options.keepaliveTimeoutMs,
       // The channel's own reconnects stay within our cadence (reconnects are ours, per stream).
@@ -89,19 +95,13 @@ export class GrpcConfigDriver implements ConfigDriver {
 
   /** TLS credentials from the configured PEM files, else plaintext (warned unless on loopback). */
   #credentials(): ChannelCredentials {
-    const tls = this.#options.tls;
-    if (tls === undefined) {
-      if (!isLoopbackTarget(this.#options.target)) {
-        this.#options.logger.warn(
-          { target: this.#options.target },
-          'config stream is plaintext to a non-loopback control plane: set HUBPO_CONTROL_PLANE_GRPC_CA',
-        );
-      }
-      return credentials.createInsecure();
+    if (this.#options.tls === undefined && !isLoopbackTarget(this.#options.target)) {
+      this.#options.logger.warn(
+        { target: this.#options.target },
+        'config stream is plaintext to a non-loopback control plane: set HUBPO_CONTROL_PLANE_GRPC_CA',
+      );
     }
-    const ca = readFileSync(tls.caFile);
-    if (tls.certFile === undefined || tls.keyFile === undefined) return credentials.createSsl(ca);
-    return credentials.createSsl(ca, readFileSync(tls.keyFile), readFileSync(tls.certFile));
+    return grpcClientCredentials(this.#options.tls);
   }
 
   async stop(): Promise<void> {
@@ -109,6 +109,7 @@ export class GrpcConfigDriver implements ConfigDriver {
     this.#stats.state = 'stopped';
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#stopHeartbeat();
+    this.#stopReadyWatch();
     const call = this.#call;
     this.#call = undefined;
     call?.cancel();
@@ -134,19 +135,22 @@ export class GrpcConfigDriver implements ConfigDriver {
     });
     call.on('status', (status: StatusObject) => this.#onClosed(call, status));
     // A control plane with nothing new sends nothing (not even headers): the channel's
-    // readiness is what says the stream is up.
-    client.waitForReady(
-      Date.now() + this.#options.keepaliveTimeMs + this.#options.keepaliveTimeoutMs,
-      (err) => {
-        if (err === undefined || err === null) this.#onConnected(call);
-      },
-    );
+    // readiness is what says the stream is up. Polled on a timer of our own (cleared on close and
+    // stop) rather than grpc-js `waitForReady`, whose deadline timer outlives `close()`.
+    this.#stopReadyWatch();
+    this.#readyTimer = setInterval(() => {
+      if (client.getChannel().getConnectivityState(false) !== connectivityState.READY) return;
+      this.#stopReadyWatch();
+      this.#onConnected(call);
+    }, READY_POLL_MS);
+    this.#readyTimer.unref();
     this.#startHeartbeat(call);
     const held = this.#options.applier.held;
     this.#write(call, {
       node: this.#options.node,
       revision: held.revision,
       snapshotHash: held.hash,
+      epoch: held.epoch,
       initialResourceVersions: this.#options.applier.heldVersions(),
       responseNonce: '',
     });
@@ -158,6 +162,7 @@ export class GrpcConfigDriver implements ConfigDriver {
 
   #onConnected(call: DiscoveryCall): void {
     if (this.#call !== call || this.#stats.state === 'connected') return;
+    this.#stopReadyWatch();
     this.#stats.state = 'connected';
     this.#stats.connectedAt = Date.now();
     this.#stats.lastError = null;
@@ -175,6 +180,7 @@ export class GrpcConfigDriver implements ConfigDriver {
     const reply: DiscoveryRequest = {
       revision: outcome.revision,
       snapshotHash: outcome.hash,
+      epoch: this.#options.applier.held.epoch,
       initialResourceVersions: NO_VERSIONS,
       responseNonce: nonce,
       ...(outcome.kind === 'rejected'
@@ -190,6 +196,7 @@ export class GrpcConfigDriver implements ConfigDriver {
     if (this.#call !== call) return;
     this.#call = undefined;
     this.#stopHeartbeat();
+    this.#stopReadyWatch();
     if (this.#stopped) return;
     if (this.#stats.state === 'connected') this.#stats.disconnects += 1;
     this.#stats.state = 'disconnected';
@@ -204,6 +211,7 @@ export class GrpcConfigDriver implements ConfigDriver {
         tls: this.#options.tls === undefined ? 'off' : 'on',
         code: status.code,
         details: status.details,
+        ...(TLS_FAILURE.test(status.details) ? { hint: TLS_HINT } : {}),
         retryInMs: delay,
       },
       'config stream closed; serving the current config and reconnecting',
@@ -218,12 +226,18 @@ export class GrpcConfigDriver implements ConfigDriver {
       this.#write(call, {
         revision: held.revision,
         snapshotHash: held.hash,
+        epoch: held.epoch,
         initialResourceVersions: NO_VERSIONS,
         responseNonce: '',
         heartbeat: { sentAtUnixMs: Date.now() },
       });
     }, this.#options.heartbeatIntervalMs);
     this.#heartbeatTimer.unref();
+  }
+
+  #stopReadyWatch(): void {
+    if (this.#readyTimer !== undefined) clearInterval(this.#readyTimer);
+    this.#readyTimer = undefined;
   }
 
   #stopHeartbeat(): void {
@@ -242,10 +256,30 @@ export class GrpcConfigDriver implements ConfigDriver {
   }
 }
 
+/** How often the channel's readiness is checked while a stream waits for its first message. */
+const READY_POLL_MS = 50;
+
 /** Whether a gRPC target (`host:port`, `ipv4:`, `dns:///host:port`, `unix:`) stays on this machine. */
 function isLoopbackTarget(target: string): boolean {
   if (target.startsWith('unix:') || target.startsWith('unix-abstract:')) return true;
   const hostPort = target.replace(/^(dns|ipv4|ipv6):(\/\/[^/]*\/)?/, '').split(',')[0] ?? '';
   const host = hostPort.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/**
+ * Channel credentials for a gRPC client of the control plane (the config stream, and anything
+ * else dialled at `HUBPO_CONTROL_PLANE_GRPC`): TLS from the PEM files (read now; throws when one
+ * cannot be read), mutual when a client certificate is given, plaintext without `tls`.
+ */
+export function grpcClientCredentials(tls: GrpcClientTls | undefined): ChannelCredentials {
+  if (tls === undefined) return credentials.createInsecure();
+  const ca = readFileSync(tls.caFile);
+  if (tls.certFile === undefined || tls.keyFile === undefined) return credentials.createSsl(ca);
+  return credentials.createSsl(ca, readFileSync(tls.keyFile), readFileSync(tls.certFile));
+}
+
+/** Channel options that go with `grpcClientCredentials` (the server name override). */
+export function grpcClientTlsOptions(tls: GrpcClientTls | undefined): Partial<ChannelOptions> {
+  return tls?.serverName === undefined ? {} : { 'grpc.ssl_target_name_override': tls.serverName };
 }

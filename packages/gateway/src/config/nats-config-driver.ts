@@ -217,6 +217,8 @@ export class NatsConfigDriver implements ConfigDriver {
       cluster: this.#options.cluster,
       revision: serving.revision,
       hash: serving.hash,
+      // `serving` is always what the applier holds, so its epoch is the applier's.
+      epoch: this.#options.applier.held.epoch,
       appliedAtUnixMs: this.#options.applier.applied?.appliedAt ?? 0,
       heartbeat: false,
     };

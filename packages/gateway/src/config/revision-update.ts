@@ -15,6 +15,8 @@ export type RevisionUpdate = Omit<DiscoveryResponse, 'nonce'>;
 export interface HeldRevision {
   readonly revision: number;
   readonly hash: string;
+  /** The control-plane epoch that numbered `revision` ("" = none held or unknown; ADR 0008). */
+  readonly epoch: string;
 }
 
 /**
@@ -22,7 +24,8 @@ export interface HeldRevision {
  * which is what an ACK or NACK states.
  * - applied: a new runtime serves the update;
  * - unchanged: the update's hash is what is already served (only the revision moved);
- * - stale: older than (or conflicting with) the served revision, ignored;
+ * - stale: older than (or conflicting with) the served revision of the same epoch, ignored (a
+ *   revision of another epoch is never stale: it replaces what is served, see ADR 0008);
  * - rejected: the update could not be assembled, decoded or compiled; the old runtime serves on.
  */
 export type ApplyOutcome =

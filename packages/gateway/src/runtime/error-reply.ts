@@ -49,10 +49,16 @@ export const Replies = Object.freeze({
   upstreamTimeout: new ErrorReply('UPSTREAM_TIMEOUT', 'the upstream did not answer in time'),
   internal: new ErrorReply('INTERNAL', 'internal error'),
   // Requests node's HTTP parser refused before any handler saw them (`clientError`).
-  headersTooLarge: new ErrorReply('HEADERS_TOO_LARGE', 'the request headers are larger than the gateway accepts'),
+  headersTooLarge: new ErrorReply(
+    'HEADERS_TOO_LARGE',
+    'the request headers are larger than the gateway accepts',
+  ),
   malformed: new ErrorReply('BAD_REQUEST', 'the request is not valid HTTP/1.1'),
   headersTimeout: new ErrorReply('REQUEST_TIMEOUT', 'the request headers did not arrive in time'),
-  bodyChunkTooLarge: new ErrorReply('PAYLOAD_TOO_LARGE', 'a chunk extension of the request body is too large'),
+  bodyChunkTooLarge: new ErrorReply(
+    'PAYLOAD_TOO_LARGE',
+    'a chunk extension of the request body is too large',
+  ),
 });
 
 /**

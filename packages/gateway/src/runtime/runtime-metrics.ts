@@ -84,7 +84,9 @@ export class RuntimeMetrics {
       description: 'Requests rejected by a rate limit.',
     });
     meter
-      .createObservableGauge(MetricNames.activeRequests, { description: 'Requests in progress in the gateway.' })
+      .createObservableGauge(MetricNames.activeRequests, {
+        description: 'Requests in progress in the gateway.',
+      })
       .addCallback((result) => {
         this.flush();
         result.observe(this.active);

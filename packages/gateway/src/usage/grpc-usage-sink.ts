@@ -202,7 +202,7 @@ export class GrpcUsageSink implements UsageSink {
       const batchId = ++this.#nextBatchId;
       this.#pending.set(batchId, records);
       this.#pendingRecords += records.length;
-      this.#ackTimer ??= setTimeout(() => this.#ackTimedOut(call), this.#ackTimeoutMs);
+      this.#armAckTimer(call);
       call.write({ batchId, cluster: this.#o.cluster, nodeId: this.#o.nodeId, records });
     }
     if (this.#idle()) this.#wakeIdle();
@@ -250,8 +250,7 @@ export class GrpcUsageSink implements UsageSink {
     this.#pending.delete(ack.batchId);
     this.#pendingRecords -= records.length;
     this.#clearAckTimer();
-    if (this.#pending.size > 0)
-      this.#ackTimer = setTimeout(() => this.#ackTimedOut(call), this.#ackTimeoutMs);
+    if (this.#pending.size > 0) this.#armAckTimer(call);
     if (ack.error !== '') {
       this.#failures++;
       this.#metrics.failed();
@@ -328,6 +327,13 @@ export class GrpcUsageSink implements UsageSink {
       this.#schedule();
     }, this.#backoff.next());
     this.#retry.unref();
+  }
+
+  /** One timer for the oldest unacknowledged batch (re-armed after each ACK). */
+  #armAckTimer(call: ReportCall): void {
+    if (this.#ackTimer !== undefined) return;
+    this.#ackTimer = setTimeout(() => this.#ackTimedOut(call), this.#ackTimeoutMs);
+    this.#ackTimer.unref();
   }
 
   #clearAckTimer(): void {

@@ -1,8 +1,8 @@
 import { HubpoError } from '@hubpo/core';
 import type { Telemetry } from '@hubpo/telemetry';
-import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { UsageSink } from '../ai/usage-sink.js';
+import { grpcClientCredentials, grpcClientTlsOptions } from '../config/grpc-config-driver.js';
 import type { GatewayConfig } from '../gateway-config.js';
 import { GrpcUsageSink } from './grpc-usage-sink.js';
 import { JetStreamUsageSink } from './jetstream-usage-sink.js';
@@ -45,15 +45,15 @@ export interface ProcessUsageSink extends UsageSink {
 /**
  * The usage sink of a gateway process (docs/design/usage-pipeline.md), started: the JetStream
  * publisher when NATS is configured (`NATS_URL`, or the NATS config driver's servers), otherwise
- * the gRPC reporter to the control plane the gRPC config driver talks to, over the same channel
- * credentials. Either buffers while its destination is away; there is always one.
+ * the gRPC reporter to the control plane the gRPC config driver talks to, with the same channel
+ * credentials (TLS, client certificate) as the config stream. Either buffers while its
+ * destination is away; there is always one.
  */
 export function createUsageSink(
   usage: UsageSinkConfig,
   config: GatewayConfig,
   logger: Logger,
   telemetry: Telemetry,
-  credentials?: ChannelCredentials,
 ): ProcessUsageSink {
   const driver = config.driver;
   const natsUrl = usage.natsUrl ?? (driver.kind === 'nats' ? driver.url : undefined);
@@ -72,9 +72,12 @@ export function createUsageSink(
   }
   // Without NATS the driver is gRPC (the NATS driver always has servers): report to its control plane.
   const target = driver.kind === 'grpc' ? driver.target : '';
+  const tls = driver.kind === 'grpc' ? driver.tls : undefined;
   const sink = new GrpcUsageSink({
     target,
-    ...(credentials === undefined ? {} : { credentials }),
+    // The config stream's TLS (and client certificate, under mutual TLS): the same identity.
+    credentials: grpcClientCredentials(tls),
+    channelOptions: grpcClientTlsOptions(tls),
     cluster: config.cluster,
     nodeId: config.nodeId,
     logger: child,

@@ -59,6 +59,7 @@ export const configV1Descriptor = {
                     responseNonce: { type: 'string', id: 5, protoName: 'response_nonce' },
                     errorDetail: { type: 'ErrorDetail', id: 6, protoName: 'error_detail' },
                     heartbeat: { type: 'Heartbeat', id: 7 },
+                    epoch: { type: 'string', id: 8 },
                   },
                 },
                 DiscoveryResponse: {
@@ -70,6 +71,7 @@ export const configV1Descriptor = {
                     resources: { rule: 'repeated', type: 'Resource', id: 5 },
                     removed: { rule: 'repeated', type: 'string', id: 6 },
                     cluster: { type: 'string', id: 7 },
+                    epoch: { type: 'string', id: 8 },
                   },
                 },
                 Snapshot: {
@@ -78,6 +80,7 @@ export const configV1Descriptor = {
                     revision: { type: 'uint64', id: 2 },
                     hash: { type: 'string', id: 3 },
                     resources: { rule: 'repeated', type: 'Resource', id: 4 },
+                    epoch: { type: 'string', id: 5 },
                   },
                 },
                 BlobRef: {
@@ -103,6 +106,7 @@ export const configV1Descriptor = {
                     publishedAtUnixMs: { type: 'int64', id: 3, protoName: 'published_at_unix_ms' },
                     resources: { keyType: 'string', type: 'string', id: 4 },
                     blob: { type: 'BlobRef', id: 5 },
+                    epoch: { type: 'string', id: 6 },
                   },
                 },
                 ConfigAck: {
@@ -117,6 +121,7 @@ export const configV1Descriptor = {
                     heartbeat: { type: 'bool', id: 8 },
                     rejectedRevision: { type: 'uint64', id: 9, protoName: 'rejected_revision' },
                     rejectedHash: { type: 'string', id: 10, protoName: 'rejected_hash' },
+                    epoch: { type: 'string', id: 11 },
                   },
                 },
               },

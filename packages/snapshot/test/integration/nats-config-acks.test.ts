@@ -17,6 +17,7 @@ const ack = (overrides: Partial<ConfigAck> = {}): ConfigAck => ({
   heartbeat: false,
   rejectedRevision: 0,
   rejectedHash: '',
+  epoch: '',
   ...overrides,
 });
 

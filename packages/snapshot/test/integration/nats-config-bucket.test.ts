@@ -283,6 +283,27 @@ describe('NatsConfigBucket', () => {
     });
   });
 
+  it('replaces the manifest of another epoch whatever its revision, then orders revisions in the new one', async () => {
+    const opts = names();
+    const oldDb = await NatsConfigBucket.open(nc, { ...opts, create: true });
+    await oldDb.publish(buildSnapshot('prod', 50, routes(3), 'epoch-old'));
+    // A control plane on a recreated database: another publisher instance, revisions from 1.
+    const newDb = await NatsConfigBucket.open(nc, { ...opts, create: true });
+    const fresh = buildSnapshot('prod', 2, routes(1, 'fresh'), 'epoch-new');
+    await expect(newDb.publish(fresh)).resolves.toMatchObject({ revision: 2, written: 1, deleted: 2 });
+    const reader = await NatsConfigBucket.open(nc, opts);
+    expect(await reader.readManifest('prod')).toMatchObject({ revision: 2, epoch: 'epoch-new' });
+    const read = await reader.readSnapshot('prod');
+    expect(read).toMatchObject({ revision: 2, epoch: 'epoch-new', hash: fresh.hash });
+    const older = await newDb
+      .publish(buildSnapshot('prod', 1, routes(2), 'epoch-new'))
+      .catch((e: unknown) => e);
+    expect(HubpoError.is(older, 'CONFLICT')).toBe(true);
+    // A publisher older than epochs ("") is held to the revision order too.
+    const legacy = await oldDb.publish(buildSnapshot('prod', 1, routes(2))).catch((e: unknown) => e);
+    expect(HubpoError.is(legacy, 'CONFLICT')).toBe(true);
+  });
+
   it('lets a gateway bind before the control plane has created the bucket', async () => {
     const opts = names();
     const reader = await NatsConfigBucket.open(nc, opts);

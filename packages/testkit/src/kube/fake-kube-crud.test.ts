@@ -234,11 +234,6 @@ describe('types with server behaviour', () => {
     });
     expect(core.body).toMatchObject({ apiVersion: 'v1', kind: 'Event' });
   });
-
-  it('refuses to delete a namespace (not supported by the fake) with 405', async () => {
-    const res = await call(fake, 'DELETE', '/api/v1/namespaces/team-a');
-    expectStatus(res.body, 405, 'MethodNotAllowed');
-  });
 });
 
 describe('custom resource definitions', () => {

@@ -15,6 +15,7 @@ import {
 } from './json-value.js';
 import { KubeStatusError, successStatus, type KubeStatus } from './kube-status.js';
 import { parseLabelSelector } from './label-selector.js';
+import { namespaceConditions } from './namespace-conditions.js';
 import { trackUpdate, type Manager } from './managed-fields.js';
 import { applyMergePatch } from './merge-patch.js';
 import { generatedName, nameProblem, type NameRule } from './object-names.js';
@@ -84,6 +85,8 @@ const SERVER_METADATA = [
   'generation',
 ];
 const NAMESPACES: ResourceType['storageKey'] = '/namespaces';
+/** Namespaces the NamespaceLifecycle admission plugin refuses to delete. */
+const IMMORTAL_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
 
 type Track = (prev: JsonObject | undefined, next: JsonObject) => void;
 
@@ -257,7 +260,6 @@ export class KubeApi {
     name: string,
     options: DeleteOptions = {},
   ): DeleteResult {
-    if (type.storageKey === NAMESPACES) throw KubeStatusError.methodNotAllowed();
     const ns = type.namespaced ? namespace : undefined;
     const old = this.#store.get(type.storageKey, ns, name);
     if (!old) throw KubeStatusError.notFound(type, name);
@@ -277,6 +279,7 @@ export class KubeApi {
         `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${String(meta['resourceVersion'])}`,
       );
     }
+    if (type.storageKey === NAMESPACES) return this.#deleteNamespace(type, old, options);
     if (getStringArray(meta, 'finalizers').length > 0) {
       if (meta['deletionTimestamp'] !== undefined || options.dryRun)
         return { finished: false, object: renderAs(type, old) };
@@ -431,10 +434,76 @@ export class KubeApi {
     return { object: this.#updateObject(type, old, merged, options, track), created: false };
   }
 
-  #requireNamespace(namespace: string): void {
-    if (!this.#store.get(NAMESPACES, undefined, namespace)) {
-      throw KubeStatusError.notFound({ group: '', plural: 'namespaces' }, namespace);
+  /** Namespaced creates need the namespace, and one that is not terminating (403 as the real server). */
+  #requireNamespace(namespace: string, type: ResourceType, name: string): void {
+    const found = this.#store.get(NAMESPACES, undefined, namespace);
+    if (!found) throw KubeStatusError.notFound({ group: '', plural: 'namespaces' }, namespace);
+    if (getRecord(found, 'metadata')?.['deletionTimestamp'] !== undefined)
+      throw KubeStatusError.namespaceTerminating(type, name, namespace);
+  }
+
+  /**
+   * Deleting a namespace, as the API server and the namespace controller do it: the namespace is
+   * marked (deletionTimestamp, phase `Terminating`) and answered with its new state, then every
+   * object in it is deleted (finalizers apply: such objects are only marked and stay until their
+   * finalizers are gone). Once it is empty, its `kubernetes` finalizer goes and, unless
+   * metadata.finalizers remain, the namespace with it. `default` may not be deleted.
+   */
+  #deleteNamespace(type: ResourceType, old: JsonObject, options: DeleteOptions): DeleteResult {
+    const name = getString(getRecord(old, 'metadata'), 'name') ?? '';
+    if (IMMORTAL_NAMESPACES.includes(name)) throw KubeStatusError.immortalNamespace(type, name);
+    if (getRecord(old, 'metadata')?.['deletionTimestamp'] !== undefined)
+      return { finished: false, object: renderAs(type, old) };
+    const next = clone(old);
+    this.#markDeleting(type, next);
+    next['status'] = { ...(getRecord(next, 'status') ?? {}), phase: 'Terminating' };
+    if (options.dryRun) return { finished: false, object: renderAs(type, next) };
+    const stored = this.#store.put(NAMESPACES, next);
+    setImmediate(() => this.#finalizeNamespace(name));
+    return { finished: false, object: renderAs(type, stored) };
+  }
+
+  /** One pass of the namespace controller over a terminating namespace (again after each removal). */
+  #finalizeNamespace(name: string): void {
+    const namespace = this.#store.get(NAMESPACES, undefined, name);
+    if (!namespace || getRecord(namespace, 'metadata')?.['deletionTimestamp'] === undefined) return;
+    for (const { type, object } of this.#contentOf(name)) {
+      const meta = getRecord(object, 'metadata') ?? {};
+      if (meta['deletionTimestamp'] !== undefined) continue;
+      try {
+        this.delete(type, name, getString(meta, 'name') ?? '');
+      } catch (err) {
+        if (!(err instanceof KubeStatusError) || err.code !== 404) throw err;
+      }
     }
+    const remaining = this.#contentOf(name);
+    const next = clone(namespace);
+    const status = { ...(getRecord(next, 'status') ?? {}) };
+    if (remaining.length > 0) {
+      status['conditions'] = namespaceConditions(remaining, kubeTimestamp(), status['conditions']);
+      next['status'] = status;
+      if (!deepEqual(withoutResourceVersion(namespace), withoutResourceVersion(next)))
+        this.#store.put(NAMESPACES, next);
+      return;
+    }
+    next['spec'] = { ...(getRecord(next, 'spec') ?? {}), finalizers: [] };
+    if (getStringArray(metadataOf(next), 'finalizers').length === 0) {
+      this.#remove(this.#namespaceType(), undefined, name);
+      return;
+    }
+    this.#store.put(NAMESPACES, next);
+  }
+
+  /** Every object stored in a namespace, of every namespaced resource. */
+  #contentOf(namespace: string): Array<{ type: ResourceType; object: JsonObject }> {
+    return this.#registry
+      .storageTypes()
+      .filter((type) => type.namespaced)
+      .flatMap((type) => this.#store.list(type.storageKey, namespace).map((object) => ({ type, object })));
+  }
+
+  #namespaceType(): ResourceType {
+    return this.#registry.lookup('v1', 'namespaces') as ResourceType;
   }
 
   #createObject(type: ResourceType, object: JsonObject, options: WriteOptions, track: Track): JsonObject {
@@ -461,7 +530,7 @@ export class KubeApi {
         { type: 'FieldValueInvalid', field: 'metadata.name', message: problem },
       ]);
     const namespace = getString(meta, 'namespace');
-    if (type.namespaced) this.#requireNamespace(namespace ?? '');
+    if (type.namespaced) this.#requireNamespace(namespace ?? '', type, name);
     if (this.#store.get(type.storageKey, namespace, name)) throw KubeStatusError.alreadyExists(type, name);
     for (const key of [...SERVER_METADATA, 'resourceVersion', 'managedFields', 'selfLink']) delete meta[key];
     meta['uid'] = randomUUID();
@@ -522,7 +591,11 @@ export class KubeApi {
     if (deepEqual(withoutResourceVersion(renderAs(type, old)), withoutResourceVersion(next)))
       return renderAs(type, old);
     if (options.dryRun) return renderAs(type, next);
-    if (meta['deletionTimestamp'] !== undefined && getStringArray(meta, 'finalizers').length === 0) {
+    if (
+      meta['deletionTimestamp'] !== undefined &&
+      getStringArray(meta, 'finalizers').length === 0 &&
+      getStringArray(getRecord(next, 'spec'), 'finalizers').length === 0
+    ) {
       return renderAs(type, this.#remove(type, getString(meta, 'namespace'), name));
     }
     const stored = this.#store.put(type.storageKey, next);
@@ -557,6 +630,9 @@ export class KubeApi {
     if (type.plural === 'namespaces' && prev === undefined) {
       object['spec'] = { finalizers: ['kubernetes'], ...(getRecord(object, 'spec') ?? {}) };
       object['status'] = { phase: 'Active' };
+    } else if (type.plural === 'namespaces' && prev !== undefined) {
+      // Only the namespace controller (the `finalize` subresource) changes spec.finalizers.
+      object['spec'] = clone(getRecord(prev, 'spec') ?? {});
     }
     if (type.plural === CRD_PLURAL) {
       validateCrd(object);
@@ -582,6 +658,14 @@ export class KubeApi {
     }
     const uid = getString(getRecord(removed, 'metadata'), 'uid');
     if (uid) setImmediate(() => this.#collectGarbage(uid));
+    const ns = type.namespaced ? namespace : undefined;
+    const home = ns === undefined ? undefined : this.#store.get(NAMESPACES, undefined, ns);
+    if (
+      ns !== undefined &&
+      home !== undefined &&
+      getRecord(home, 'metadata')?.['deletionTimestamp'] !== undefined
+    )
+      setImmediate(() => this.#finalizeNamespace(ns));
     return removed;
   }
 

@@ -178,6 +178,27 @@ export class KubeStatusError extends Error {
     );
   }
 
+  /** 403 for a create in a namespace being deleted (the NamespaceLifecycle admission plugin). */
+  static namespaceTerminating(ref: ResourceRef, name: string, namespace: string): KubeStatusError {
+    const message = `${qualifiedResource(ref)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`;
+    return new KubeStatusError(403, 'Forbidden', message, {
+      ...objectDetails(ref, name),
+      causes: [
+        {
+          type: 'NamespaceTerminating',
+          message: `namespace ${namespace} is being terminated`,
+          field: 'metadata.namespace',
+        },
+      ],
+    });
+  }
+
+  /** 403 for deleting `default`, `kube-system` or `kube-public`. */
+  static immortalNamespace(ref: ResourceRef, name: string): KubeStatusError {
+    const message = `${qualifiedResource(ref)} "${name}" is forbidden: this namespace may not be deleted`;
+    return new KubeStatusError(403, 'Forbidden', message, objectDetails(ref, name));
+  }
+
   static tooLarge(limit: number): KubeStatusError {
     return new KubeStatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
   }

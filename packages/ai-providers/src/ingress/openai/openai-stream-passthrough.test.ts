@@ -107,13 +107,15 @@ describe('OpenAIStreamPassthrough', () => {
     const whole = relay();
     const expected = whole.push(Buffer.from(STREAM)).text + whole.end().text;
     const bytes = Buffer.from(STREAM);
-    const split = relay();
-    let text = '';
-    for (let i = 0; i < bytes.length; i += 7) text += split.push(bytes.subarray(i, i + 7)).text;
-    text += split.end().text;
-    expect(text).toBe(expected);
-    expect(text).toContain('café');
-    expect(split.usage()).toEqual(whole.usage());
+    for (const step of [1, 2, 7]) {
+      const split = relay();
+      let text = '';
+      for (let i = 0; i < bytes.length; i += step) text += split.push(bytes.subarray(i, i + step)).text;
+      text += split.end().text;
+      expect(text).toBe(expected);
+      expect(split.usage()).toEqual(whole.usage());
+    }
+    expect(expected).toContain('café');
   });
 
   it('hands an upstream error before the commit back, so the attempt can fall back', () => {

@@ -10,7 +10,7 @@ import { openAIUsage } from '../../providers/openai/openai-chat-response.js';
 import { openAIErrorFromJson, streamErrorStatus } from '../../providers/openai/openai-error.js';
 import { OpenAIStreamDecoder } from '../../providers/openai/openai-stream-decoder.js';
 import { arrayAt, isObject, objectAt, stringAt, tryParseJson } from '../../shared/json-value.js';
-import { UTF8_ENCODER } from '../../shared/utf8.js';
+import { UTF8_DECODER, UTF8_ENCODER } from '../../shared/utf8.js';
 import { topLevelStringRange } from '../../shared/replace-top-level-string.js';
 import { formatSse } from '../../shared/sse-parser.js';
 import { renderOpenAIError } from './render-openai-error.js';
@@ -39,7 +39,6 @@ export interface PassthroughOutput {
 const NOTHING: PassthroughOutput = Object.freeze({ text: '', committed: false, error: null });
 const DONE_FRAME = 'data: [DONE]\n\n';
 const USAGE_NULL_TAIL = ',"usage":null}';
-const STREAM: { readonly stream: boolean } = Object.freeze({ stream: true });
 const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
@@ -71,14 +70,15 @@ const MAY_MATTER = /"(?:error|usage)"\s*:\s*[^\sn]|"finish_reason"\s*:\s*"/;
  * estimate. Fields the internal form does not model (logprobs, `system_fingerprint`,
  * `reasoning_content`, ...) reach the client unchanged.
  *
- * SSE is split on the decoded text (one UTF-8 decode per upstream chunk, `stream: true` keeps a
- * character split across chunks whole); a line split across chunks is kept as pieces and joined
- * once, so a long line delivered in small chunks costs linear time.
+ * SSE is split on the decoded text: one UTF-8 decode per upstream chunk (the bytes of a character
+ * split across chunks are carried to the next one); a line split across chunks is kept as pieces
+ * and joined once, so a long line delivered in small chunks costs linear time.
  */
 export class OpenAIStreamPassthrough {
   readonly #options: OpenAIStreamPassthroughOptions;
   readonly #model: string;
-  readonly #utf8 = new TextDecoder('utf-8');
+  /** The first bytes of a UTF-8 character the previous chunk ended in the middle of. */
+  #carry: Uint8Array | null = null;
   /** Pieces of an unfinished line. */
   #pieces: string[] = [];
   /** `data` of the event being read (null: none yet). */
@@ -122,15 +122,17 @@ export class OpenAIStreamPassthrough {
   /** One upstream chunk in; the text to write now out. */
   push(chunk: Uint8Array): PassthroughOutput {
     this.#begin();
-    this.#lines(this.#utf8.decode(chunk, STREAM));
+    this.#lines(this.#decode(chunk));
     return this.#result();
   }
 
   /** The upstream body ended. A stream that ended before any finish was cut short (an error). */
   end(): PassthroughOutput {
     this.#begin();
-    const tail = this.#utf8.decode();
-    if (tail !== '') this.#lines(tail);
+    if (this.#carry !== null) {
+      this.#lines(UTF8_DECODER.decode(this.#carry)); // an invalid tail: U+FFFD, as a decoder would
+      this.#carry = null;
+    }
     if (this.#pieces.length > 0) {
       const line = this.#pieces.join('');
       this.#pieces = [];
@@ -199,6 +201,22 @@ export class OpenAIStreamPassthrough {
     return text === '' && !this.#committedNow
       ? NOTHING
       : { text, committed: this.#committedNow, error: null };
+  }
+
+  /** The text of the whole characters in `carry + chunk`; the bytes of a split last one are carried. */
+  #decode(chunk: Uint8Array): string {
+    let bytes = chunk;
+    const carry = this.#carry;
+    if (carry !== null) {
+      bytes = new Uint8Array(carry.length + chunk.length);
+      bytes.set(carry);
+      bytes.set(chunk, carry.length);
+      this.#carry = null;
+    }
+    const whole = wholeCharacters(bytes);
+    if (whole === bytes.length) return UTF8_DECODER.decode(bytes);
+    this.#carry = bytes.slice(whole);
+    return UTF8_DECODER.decode(bytes.subarray(0, whole));
   }
 
   /** Splits decoded text into lines (LF or CRLF); an unfinished last line is kept for the next chunk. */
@@ -333,6 +351,20 @@ export class OpenAIStreamPassthrough {
     this.#failedAfterCommit = error;
     this.#text += this.renderError(error);
   }
+}
+
+/**
+ * The length of the longest prefix of `bytes` that does not end inside a UTF-8 character: all of
+ * it unless the last (up to 3) bytes start a multi-byte sequence the chunk does not complete.
+ */
+function wholeCharacters(bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n === 0 || bytes[n - 1]! < 0x80) return n;
+  let lead = n - 1;
+  while (lead > 0 && lead > n - 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
+  const b = bytes[lead]!;
+  const size = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+  return lead + size > n ? lead : n;
 }
 
 function finishes(choice: unknown): boolean {

@@ -46,7 +46,10 @@ describe('proxy listener: requests node refuses before routing', () => {
   });
 
   it('answers 431 HUBPO_ERR_HEADERS_TOO_LARGE to oversized headers, as JSON, and closes', async () => {
-    const answer = await rawExchange(url, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const answer = await rawExchange(
+      url,
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
     expect(answer.status).toBe(431);
     expect(answer.head).toMatch(/\r\nconnection: close/i);
     expect(answer.head).toMatch(/\r\ncontent-type: application\/json/i);

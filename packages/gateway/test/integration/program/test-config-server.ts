@@ -37,19 +37,24 @@ export class TestConfigServer {
   readonly sent: DiscoveryResponse[] = [];
   #server: Server;
   #port: number;
+  readonly #credentials: ServerCredentials;
   #current: Snapshot | undefined;
   #streams = new Set<StreamState>();
   #streamCount = 0;
   #nonce = 0;
 
-  private constructor(server: Server, port: number) {
+  private constructor(server: Server, port: number, credentials: ServerCredentials) {
     this.#server = server;
     this.#port = port;
+    this.#credentials = credentials;
   }
 
-  /** Starts on 127.0.0.1 (a free port unless `port` is given). */
-  static async start(port = 0): Promise<TestConfigServer> {
-    const holder = new TestConfigServer(new Server(), port);
+  /** Starts on 127.0.0.1 (a free port unless `port` is given), plaintext unless `credentials` say TLS. */
+  static async start(
+    port = 0,
+    credentials: ServerCredentials = ServerCredentials.createInsecure(),
+  ): Promise<TestConfigServer> {
+    const holder = new TestConfigServer(new Server(), port, credentials);
     await holder.#listen();
     return holder;
   }
@@ -102,7 +107,7 @@ export class TestConfigServer {
       streamConfig: (call: Stream) => this.#onStream(call),
     });
     this.#port = await new Promise<number>((resolve, reject) => {
-      this.#server.bindAsync(`127.0.0.1:${this.#port}`, ServerCredentials.createInsecure(), (err, port) =>
+      this.#server.bindAsync(`127.0.0.1:${this.#port}`, this.#credentials, (err, port) =>
         err === null ? resolve(port) : reject(err),
       );
     });

@@ -84,7 +84,11 @@ describe('runtime: request spans on proxy routes', () => {
 
     beforeEach(async () => {
       memory = memoryExporter();
-      telemetry = createTelemetry({ serviceName: 'tracing-test', metrics: false, traceExporter: memory.exporter });
+      telemetry = createTelemetry({
+        serviceName: 'tracing-test',
+        metrics: false,
+        traceExporter: memory.exporter,
+      });
       gateway = await startGateway(routes(), { telemetry });
     });
 
@@ -160,7 +164,9 @@ describe('runtime: request spans on proxy routes', () => {
       for (const attempt of attempts) expect(parentOf(attempt)).toBe(server.spanContext().spanId);
 
       const sent = seen.map((s) => s.traceparents[0] ?? '');
-      expect(sent).toEqual(attempts.map((a) => `00-${server.spanContext().traceId}-${a.spanContext().spanId}-01`));
+      expect(sent).toEqual(
+        attempts.map((a) => `00-${server.spanContext().traceId}-${a.spanContext().spanId}-01`),
+      );
       expect(sent.every((value) => TRACEPARENT.test(value))).toBe(true);
     });
 
@@ -180,13 +186,17 @@ describe('runtime: request spans on proxy routes', () => {
       expect(unmatched.attributes['http.route']).toBeUndefined();
       expect(unmatched.status.code).not.toBe(STATUS_ERROR); // 4xx are the client's, not the server's
 
-      const failed = all.find((s) => s.kind === SPAN_KIND_SERVER && s.attributes['http.route'] === 'ns/down')!;
+      const failed = all.find(
+        (s) => s.kind === SPAN_KIND_SERVER && s.attributes['http.route'] === 'ns/down',
+      )!;
       expect(failed.attributes).toMatchObject({
         'http.response.status_code': 502,
         'error.type': 'HUBPO_ERR_UPSTREAM_CONNECT',
       });
       expect(failed.status.code).toBe(STATUS_ERROR);
-      const attempt = all.find((s) => s.kind === SPAN_KIND_CLIENT && parentOf(s) === failed.spanContext().spanId);
+      const attempt = all.find(
+        (s) => s.kind === SPAN_KIND_CLIENT && parentOf(s) === failed.spanContext().spanId,
+      );
       expect(attempt?.attributes['error.type']).toBe('connect');
     });
   });

@@ -6,7 +6,9 @@ import type { UsageAck, UsageBatch, UsageRecord } from '@hubpo/snapshot';
 import { createTelemetry } from '@hubpo/telemetry';
 import { getFreePort } from '@hubpo/testkit';
 import { pino } from 'pino';
-import { GrpcUsageSink } from '@hubpo/gateway';
+import { GrpcUsageSink, createUsageSink, loadGatewayConfig, loadUsageSinkConfig } from '@hubpo/gateway';
+import { readFile } from 'node:fs/promises';
+import { createTestPki } from '@hubpo/testkit';
 import type { GrpcUsageSinkOptions } from '@hubpo/gateway';
 import { scrape, silentLogger, usageRecord } from './usage-stream-fixtures.js';
 
@@ -22,9 +24,14 @@ class FakeUsageServer {
   readonly batches: UsageBatch[] = [];
   refuseNext = 0;
   loseNextAck = 0;
+  /** Batches stored but never answered (the stream stays open). */
+  swallowNext = 0;
   #server: Server | undefined;
 
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    readonly credentials: ServerCredentials = ServerCredentials.createInsecure(),
+  ) {}
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
@@ -35,9 +42,7 @@ class FakeUsageServer {
     const { service } = loadUsageReporting();
     server.addService(service, { report: (call: ReportCall) => this.#serve(call) });
     await new Promise<void>((resolve, reject) =>
-      server.bindAsync(this.address, ServerCredentials.createInsecure(), (err) =>
-        err === null ? resolve() : reject(err),
-      ),
+      server.bindAsync(this.address, this.credentials, (err) => (err === null ? resolve() : reject(err))),
     );
     this.#server = server;
   }
@@ -60,6 +65,10 @@ class FakeUsageServer {
         if (this.stored.has(record.requestId)) continue;
         this.stored.set(record.requestId, { cluster: batch.cluster, record });
         stored++;
+      }
+      if (this.swallowNext > 0) {
+        this.swallowNext--;
+        return;
       }
       if (this.loseNextAck > 0) {
         this.loseNextAck--;
@@ -168,6 +177,18 @@ describe('GrpcUsageSink', () => {
     expect(s.stats().failures).toBeGreaterThanOrEqual(1);
   });
 
+  it('gives up on a stream whose ACK does not come in time, and resends on a new one', async () => {
+    const cp = await server();
+    cp.swallowNext = 1;
+    const s = sink(cp.address, { ackTimeoutMs: 100 });
+    const records = [usageRecord(), usageRecord()];
+    for (const r of records) s.record(r);
+    expect(await s.flush(5_000)).toBe(true);
+    expect(cp.stored.size).toBe(2);
+    expect(cp.batches).toHaveLength(2);
+    expect(s.stats()).toMatchObject({ published: 2, duplicates: 2 });
+  });
+
   it('drops the oldest records when the buffer is full: counted in a metric and logged', async () => {
     const cp = await server(false);
     const telemetry = createTelemetry({ serviceName: 'usage-test' });
@@ -231,6 +252,50 @@ describe('GrpcUsageSink', () => {
     for (let i = 0; i < 4; i++) s.record(usageRecord());
     await s.stop(100);
     expect(s.stats().dropped.shutdown).toBe(4);
+  });
+});
+
+describe("usage reporting over the config stream's TLS", () => {
+  it('reports with the client certificate under mutual TLS; without one, the control plane refuses', async () => {
+    const pki = await createTestPki();
+    const telemetry = createTelemetry({ serviceName: 'usage-tls-test', metrics: false });
+    const read = (path: string) => readFile(path);
+    const cp = new FakeUsageServer(
+      await getFreePort(),
+      ServerCredentials.createSsl(
+        await read(pki.caCert),
+        [{ cert_chain: await read(pki.serverCert), private_key: await read(pki.serverKey) }],
+        true,
+      ),
+    );
+    await cp.start();
+    const env = (mutual: boolean): Record<string, string> => ({
+      HUBPO_NODE_ID: 'gw-tls',
+      HUBPO_CONTROL_PLANE_GRPC: cp.address,
+      HUBPO_CONTROL_PLANE_GRPC_CA: pki.caCert,
+      ...(mutual
+        ? { HUBPO_CONTROL_PLANE_GRPC_CERT: pki.clientCert, HUBPO_CONTROL_PLANE_GRPC_KEY: pki.clientKey }
+        : {}),
+    });
+    const build = (mutual: boolean) =>
+      createUsageSink(loadUsageSinkConfig({}), loadGatewayConfig(env(mutual)), silentLogger, telemetry);
+    const withCert = build(true);
+    const withoutCert = build(false);
+    try {
+      const served = usageRecord();
+      withCert.record(served);
+      withoutCert.record(usageRecord());
+      expect(await withCert.flush(10_000)).toBe(true);
+      await waitUntil(() => withoutCert.stats().failures > 0, 'the refused handshake');
+      expect([...cp.stored.keys()]).toEqual([served.requestId]);
+      expect(withoutCert.stats().queued + withoutCert.stats().inFlight).toBe(1);
+    } finally {
+      await withCert.stop(100);
+      await withoutCert.stop(100);
+      cp.stop();
+      await telemetry.shutdown();
+      await pki.remove();
+    }
   });
 });
 

@@ -3,9 +3,14 @@
  * API server (the testkit fake, CRDs applied over HTTP as kubectl would), its own operator
  * registering with the bootstrap token, and its own gateways. Objects are applied in one cluster
  * and placed on others; traffic and `status.distribution` must follow the placement.
+ *
+ * Fake-only (`*.fake-only.test.ts`): it needs three Kubernetes API servers, so it always runs
+ * against three testkit fakes and ignores `KUBECONFIG`. The single-cluster journeys in
+ * e2e/operator run against a real cluster when `KUBECONFIG` is set.
  */
-import type { KubeHttp } from '../operator/support/operator-platform.js';
-import { conditionOf, eventually } from '../operator/support/operator-platform.js';
+import { conditionOf } from '../operator/support/condition-of.js';
+import { eventually } from '../operator/support/eventually.js';
+import type { KubeHttp } from './support/kube-http.js';
 import { MultiClusterPlatform } from './support/multi-cluster-platform.js';
 import type { ClusterSpec } from './support/multi-cluster-platform.js';
 
