@@ -11,6 +11,8 @@ export interface SubjectFigures {
   readonly cpuUsPerReq: number | null;
   /** The same at the fixed open-loop rate (over its warm-up and run). */
   readonly cpuUsPerReqAtRate: number | null;
+  /** CPU of the control plane and Postgres (usage ingestion) per request over the wrk run. */
+  readonly platformUsPerReq: number;
   /** % of the proxy core's time used by other processes during each measurement (noise). */
   readonly othersPct: { readonly wrk: number; readonly ttfb: number; readonly openLoop: number };
   /**
@@ -119,13 +121,15 @@ export function printAiReport(
     `\n(d) AI gateway: OpenAI chat completions, each proxy alone on core 0, upstream and clients on core 1`,
   );
   console.log(`\nthroughput, non-streaming: wrk ${setup.connections} connections, ${setup.duration} s`);
-  console.log('| subject | req/s | p50 ms | p99 ms | vs bare | CPU µs/req | failed | core 0 others |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    '| subject | req/s | p50 ms | p99 ms | vs bare | CPU µs/req | CP + Postgres µs/req | failed | core 0 others |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const failed = r.wrk.non2xx + r.openLoop.non2xx + r.openLoop.errors + r.ttfb.errors;
     console.log(
       `| ${r.name} | ${r.wrk.rps.toFixed(0)} | ${f(r.wrk.p50)} | ${f(r.wrk.p99)} | ${pct((r.wrk.rps / bare.wrk.rps) * 100)} | ` +
-        `${f(r.cpuUsPerReq, 1)} | ${failed} | ${others(r, r.othersPct.wrk)} |`,
+        `${f(r.cpuUsPerReq, 1)} | ${f(r.platformUsPerReq, 1)} | ${failed} | ${others(r, r.othersPct.wrk)} |`,
     );
   }
   console.log(
@@ -145,6 +149,7 @@ export function printAiReport(
   }
   console.log(
     '\nfailed: non-2xx and errors over all measurements; CPU: utime + stime of the proxy process per request; ' +
+      'CP + Postgres: the control plane and its database meanwhile, on any core (they store the usage records Hubpo reports; not counted as noise); ' +
       'core N others: share of the core used by other processes meanwhile (noise; on core 1 all but the upstream and the latency client); ' +
       `load average (1 min) ${setup.loadAverage.start.toFixed(2)} at start, ${setup.loadAverage.end.toFixed(2)} at end`,
   );

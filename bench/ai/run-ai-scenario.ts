@@ -117,6 +117,7 @@ export async function runAiScenario(o: AiScenarioOptions): Promise<void> {
         subject.pid === null ? null : (ms * 1000) / requests;
       const cpuUsPerReq = perRequest(duringWrk.subjectMs, w.requests);
       const cpuUsPerReqAtRate = perRequest(duringOpenLoop.subjectMs, RATE * (o.duration + 1));
+      const platformUsPerReq = (duringWrk.platformMs * 1000) / w.requests;
       const othersPct = {
         wrk: duringWrk.othersPct,
         ttfb: duringTtfb.othersPct,
@@ -133,6 +134,7 @@ export async function runAiScenario(o: AiScenarioOptions): Promise<void> {
         wrk: w,
         cpuUsPerReq,
         cpuUsPerReqAtRate,
+        platformUsPerReq,
         othersPct,
         loadCoreOthersPct,
         ttfb,

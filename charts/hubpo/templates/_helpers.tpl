@@ -211,6 +211,101 @@ else 3 for an internal NATS of 3 servers, else 1.
 {{- end -}}
 {{- end -}}
 
+{{/* gRPC TLS between the planes ------------------------------------------------------------
+Secrets are projected (only the keys each side needs: gateways never see the server's key) into
+one read-only directory per pod; the programs read the files once at start. */}}
+
+{{- define "hubpo.grpcTlsDir" -}}
+/etc/hubpo/grpc-tls
+{{- end -}}
+
+{{/* Does this release's gateway dial the control plane over gRPC with TLS? */}}
+{{- define "hubpo.gatewayGrpcTls" -}}
+{{- $gw := .Values.gateway -}}
+{{- if and .Values.grpc.tls.enabled $gw.enabled (eq $gw.configDriver "grpc") -}}true{{- end -}}
+{{- end -}}
+
+{{- define "hubpo.controlPlaneTlsEnv" -}}
+{{- $tls := .Values.grpc.tls -}}
+{{- $dir := include "hubpo.grpcTlsDir" . -}}
+- name: HUBPO_GRPC_TLS_CERT
+  value: {{ $dir }}/tls.crt
+- name: HUBPO_GRPC_TLS_KEY
+  value: {{ $dir }}/tls.key
+{{- if $tls.mutual }}
+- name: HUBPO_GRPC_TLS_CLIENT_CA
+  value: {{ $dir }}/client-ca.crt
+{{- end }}
+{{- end -}}
+
+{{- define "hubpo.controlPlaneTlsVolume" -}}
+{{- $tls := .Values.grpc.tls -}}
+- name: grpc-tls
+  projected:
+    # 0440: the pod's user and group (fsGroup) read, nobody writes.
+    defaultMode: 288
+    sources:
+      - secret:
+          name: {{ $tls.serverSecret }}
+          items:
+            - key: tls.crt
+              path: tls.crt
+            - key: tls.key
+              path: tls.key
+      {{- if $tls.mutual }}
+      - secret:
+          name: {{ default $tls.serverSecret $tls.clientCASecret }}
+          items:
+            - key: ca.crt
+              path: client-ca.crt
+      {{- end }}
+{{- end -}}
+
+{{- define "hubpo.gatewayTlsEnv" -}}
+{{- $tls := .Values.grpc.tls -}}
+{{- $dir := include "hubpo.grpcTlsDir" . -}}
+- name: HUBPO_CONTROL_PLANE_GRPC_CA
+  value: {{ $dir }}/ca.crt
+{{- if $tls.mutual }}
+- name: HUBPO_CONTROL_PLANE_GRPC_CERT
+  value: {{ $dir }}/tls.crt
+- name: HUBPO_CONTROL_PLANE_GRPC_KEY
+  value: {{ $dir }}/tls.key
+{{- end }}
+{{- with $tls.serverName }}
+- name: HUBPO_CONTROL_PLANE_GRPC_SERVER_NAME
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The gateway's CA comes from gatewaySecret, else from the control plane's serverSecret (its
+ca.crt only); the client certificate (mutual) always from gatewaySecret. */}}
+{{- define "hubpo.gatewayTlsVolume" -}}
+{{- $tls := .Values.grpc.tls -}}
+- name: grpc-tls
+  projected:
+    # 0440: the pod's user and group (fsGroup) read, nobody writes.
+    defaultMode: 288
+    sources:
+      - secret:
+          name: {{ default $tls.serverSecret $tls.gatewaySecret }}
+          items:
+            - key: ca.crt
+              path: ca.crt
+            {{- if $tls.mutual }}
+            - key: tls.crt
+              path: tls.crt
+            - key: tls.key
+              path: tls.key
+            {{- end }}
+{{- end -}}
+
+{{- define "hubpo.grpcTlsMount" -}}
+- name: grpc-tls
+  mountPath: {{ include "hubpo.grpcTlsDir" . }}
+  readOnly: true
+{{- end -}}
+
 {{/* Volumes and probes -------------------------------------------------------------------- */}}
 
 {{- define "hubpo.httpProbes" -}}

@@ -10,6 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -44,6 +45,11 @@ const CASES: Record<string, readonly string[]> = {
   onprem: ['charts/hubpo/values-onprem.yaml'],
   'multi-cluster-hub': ['charts/hubpo/values-aws.yaml', 'docs/install/examples/hub-cluster.yaml'],
   'multi-cluster-leaf': ['charts/hubpo/values-gcp.yaml', 'docs/install/examples/leaf-cluster.yaml'],
+  'multi-cluster-grpc-member': [
+    'charts/hubpo/values-azure.yaml',
+    'docs/install/examples/grpc-member-cluster.yaml',
+  ],
+  'grpc-tls': ['charts/hubpo/values-aws.yaml', 'docs/install/examples/grpc-tls.yaml'],
 };
 
 /** Secrets the values files expect to exist beforehand (existingSecret), with their keys. */
@@ -53,6 +59,10 @@ const EXTERNAL_SECRETS: Record<string, readonly string[]> = {
   'hubpo-db-app': ['uri'],
   'hubpo-leafnode-auth': ['username', 'password'],
   'hubpo-leafnode-remote': ['url'],
+  'hubpo-leafnode-tls': ['tls.crt', 'tls.key'],
+  // cert-manager Certificate Secrets (docs/install/README.md, "TLS between the planes").
+  'hubpo-grpc-server-tls': ['tls.crt', 'tls.key', 'ca.crt'],
+  'hubpo-grpc-gateway-tls': ['tls.crt', 'tls.key', 'ca.crt'],
 };
 
 type Obj = Record<string, any>;
@@ -144,6 +154,45 @@ function containersOf(workload: Obj): Obj[] {
 
 function envOf(container: Obj, name: string): Obj | undefined {
   return (container['env'] ?? []).find((e: Obj) => e['name'] === name);
+}
+
+/** Secret volumes of a pod (plain or projected): volume name -> its sources. */
+function secretSources(workload: Obj): Map<string, { name: string; items: Obj[] | undefined }[]> {
+  const out = new Map<string, { name: string; items: Obj[] | undefined }[]>();
+  for (const volume of workload['spec']['template']['spec']['volumes'] ?? []) {
+    const plain =
+      volume['secret'] === undefined
+        ? []
+        : [{ secret: { ...volume['secret'], name: volume['secret']['secretName'] } }];
+    const sources = [...plain, ...(volume['projected']?.['sources'] ?? [])].filter(
+      (src: Obj) => src['secret'],
+    );
+    if (sources.length > 0)
+      out.set(
+        volume['name'],
+        sources.map((src: Obj) => ({ name: src['secret']['name'], items: src['secret']['items'] })),
+      );
+  }
+  return out;
+}
+
+/**
+ * Files a container sees from Secrets, `mountPath/item path` -> `secret:key`, for volumes that
+ * list their items (the chart's always do), and whether each mount is read-only.
+ */
+function secretFiles(workload: Obj, container: Obj): { files: Record<string, string>; readOnly: boolean[] } {
+  const sources = secretSources(workload);
+  const files: Record<string, string> = {};
+  const readOnly: boolean[] = [];
+  for (const mount of container['volumeMounts'] ?? []) {
+    const volume = sources.get(mount['name']);
+    if (volume === undefined) continue;
+    readOnly.push(mount['readOnly'] === true);
+    for (const source of volume)
+      for (const item of source.items ?? [])
+        files[`${mount['mountPath']}/${item['path']}`] = `${source.name}:${item['key']}`;
+  }
+  return { files, readOnly };
 }
 
 /** The container port a probe targets, by name or number. */
@@ -291,6 +340,16 @@ describe.each(Object.entries(CASES))('the %s render', (_name, files) => {
             env: env['name'],
             key: ref['key'],
             in: expect.arrayContaining([ref['key']]),
+          });
+        }
+      }
+      for (const [volume, sources] of secretSources(workload)) {
+        for (const source of sources) {
+          const wanted = (source.items ?? []).map((item) => item['key']);
+          expect({ volume, secret: source.name, in: keys.get(source.name) }).toEqual({
+            volume,
+            secret: source.name,
+            in: expect.arrayContaining(wanted),
           });
         }
       }
@@ -582,6 +641,195 @@ describe('chart behaviour', () => {
       /domain: hub[\s\S]*port: 7422/,
     );
     expect(find(hub, 'Service', 'hubpo-nats-leafnodes')['spec']['type']).toBe('LoadBalancer');
+  });
+});
+
+/**
+ * NOTES.txt as `helm install` would print it: `helm template` leaves NOTES out and `helm install
+ * --dry-run` needs a cluster, so a copy of the chart renders it as an ordinary template.
+ */
+function notes(sets: readonly string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hubpo-notes-'));
+  try {
+    const copy = join(dir, 'hubpo');
+    cpSync(CHART, copy, { recursive: true, filter: (src) => !src.includes('__golden__') });
+    const text = readFileSync(join(copy, 'templates', 'NOTES.txt'), 'utf8');
+    rmSync(join(copy, 'templates', 'NOTES.txt'));
+    writeFileSync(join(copy, 'templates', '_notes.tpl'), `{{- define "test.notes" -}}\n${text}{{- end -}}\n`);
+    writeFileSync(
+      join(copy, 'templates', 'notes.yaml'),
+      'kind: Notes\ntext: {{ include "test.notes" . | toJson }}\n',
+    );
+    const result = helm([
+      'template',
+      RELEASE,
+      copy,
+      '--namespace',
+      NAMESPACE,
+      '--show-only',
+      'templates/notes.yaml',
+      ...valueArgs([], sets),
+    ]);
+    if (result.status !== 0) throw new Error(`helm template failed:\n${result.stderr}`);
+    return String(objects(result.stdout)[0]?.['text']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('gRPC TLS between the planes', () => {
+  const DIR = '/etc/hubpo/grpc-tls';
+  const TLS_ENV = /^HUBPO_(GRPC_TLS_|CONTROL_PLANE_GRPC_(CA|CERT|KEY|SERVER_NAME))/;
+  const member = [
+    'controlPlane.enabled=false',
+    'operator.enabled=false',
+    'controlPlane.remote.grpcAddress=cp.example.com:18000',
+    `secrets.dataplaneKey=${Buffer.alloc(32, 1).toString('base64')}`,
+  ];
+
+  /** The control plane's or gateway's container with its env as a map and the Secret files it sees. */
+  const side = (
+    objs: Obj[],
+    name: string,
+  ): { env: Record<string, string>; files: Record<string, string>; readOnly: boolean[] } => {
+    const workload = find(objs, 'Deployment', name);
+    const container = workload['spec']['template']['spec']['containers'][0];
+    const env = Object.fromEntries(
+      (container['env'] as Obj[]).filter((e) => TLS_ENV.test(e['name'])).map((e) => [e['name'], e['value']]),
+    );
+    return { env, ...secretFiles(workload, container) };
+  };
+
+  it('is off by default: plaintext, nothing mounted, the gRPC port marked h2c', () => {
+    const objs = objects(render([]));
+    for (const name of ['hubpo-control-plane', 'hubpo-gateway']) {
+      expect(side(objs, name)).toEqual({ env: {}, files: {}, readOnly: [] });
+    }
+    const grpc = find(objs, 'Service', 'hubpo-control-plane')['spec']['ports'].find(
+      (p: Obj) => p['name'] === 'grpc',
+    );
+    expect(grpc['appProtocol']).toBe('kubernetes.io/h2c');
+  });
+
+  it("gives the control plane its certificate and this cluster's gateways only the CA", () => {
+    const objs = objects(render([], ['grpc.tls.enabled=true', 'grpc.tls.serverSecret=cp-tls']));
+    expect(side(objs, 'hubpo-control-plane')).toEqual({
+      env: { HUBPO_GRPC_TLS_CERT: `${DIR}/tls.crt`, HUBPO_GRPC_TLS_KEY: `${DIR}/tls.key` },
+      files: { [`${DIR}/tls.crt`]: 'cp-tls:tls.crt', [`${DIR}/tls.key`]: 'cp-tls:tls.key' },
+      readOnly: [true],
+    });
+    // The server's private key never reaches the gateway pods.
+    expect(side(objs, 'hubpo-gateway')).toEqual({
+      env: { HUBPO_CONTROL_PLANE_GRPC_CA: `${DIR}/ca.crt` },
+      files: { [`${DIR}/ca.crt`]: 'cp-tls:ca.crt' },
+      readOnly: [true],
+    });
+    const grpc = find(objs, 'Service', 'hubpo-control-plane')['spec']['ports'].find(
+      (p: Obj) => p['name'] === 'grpc',
+    );
+    expect(grpc['appProtocol']).toBeUndefined();
+  });
+
+  it('under mutual TLS, checks gateway certificates and gives gateways theirs', () => {
+    const objs = objects(
+      render(
+        [],
+        [
+          'grpc.tls.enabled=true',
+          'grpc.tls.serverSecret=cp-tls',
+          'grpc.tls.mutual=true',
+          'grpc.tls.clientCASecret=clients-ca',
+          'grpc.tls.gatewaySecret=gw-tls',
+          'grpc.tls.serverName=cp.internal.example.com',
+        ],
+      ),
+    );
+    expect(side(objs, 'hubpo-control-plane')).toEqual({
+      env: {
+        HUBPO_GRPC_TLS_CERT: `${DIR}/tls.crt`,
+        HUBPO_GRPC_TLS_KEY: `${DIR}/tls.key`,
+        HUBPO_GRPC_TLS_CLIENT_CA: `${DIR}/client-ca.crt`,
+      },
+      files: {
+        [`${DIR}/tls.crt`]: 'cp-tls:tls.crt',
+        [`${DIR}/tls.key`]: 'cp-tls:tls.key',
+        [`${DIR}/client-ca.crt`]: 'clients-ca:ca.crt',
+      },
+      readOnly: [true],
+    });
+    expect(side(objs, 'hubpo-gateway')).toEqual({
+      env: {
+        HUBPO_CONTROL_PLANE_GRPC_CA: `${DIR}/ca.crt`,
+        HUBPO_CONTROL_PLANE_GRPC_CERT: `${DIR}/tls.crt`,
+        HUBPO_CONTROL_PLANE_GRPC_KEY: `${DIR}/tls.key`,
+        HUBPO_CONTROL_PLANE_GRPC_SERVER_NAME: 'cp.internal.example.com',
+      },
+      files: {
+        [`${DIR}/ca.crt`]: 'gw-tls:ca.crt',
+        [`${DIR}/tls.crt`]: 'gw-tls:tls.crt',
+        [`${DIR}/tls.key`]: 'gw-tls:tls.key',
+      },
+      readOnly: [true],
+    });
+  });
+
+  it('configures the gateways of a cluster without a control plane on their own', () => {
+    const objs = objects(
+      render(
+        [],
+        [...member, 'grpc.tls.enabled=true', 'grpc.tls.mutual=true', 'grpc.tls.gatewaySecret=gw-tls'],
+      ),
+    );
+    expect(workloads(objs).map((w) => w['metadata']['name'])).toEqual(['hubpo-gateway']);
+    expect(side(objs, 'hubpo-gateway').files).toEqual({
+      [`${DIR}/ca.crt`]: 'gw-tls:ca.crt',
+      [`${DIR}/tls.crt`]: 'gw-tls:tls.crt',
+      [`${DIR}/tls.key`]: 'gw-tls:tls.key',
+    });
+    const example = objects(render(CASES['multi-cluster-grpc-member']!));
+    expect(side(example, 'hubpo-gateway').env).toMatchObject({
+      HUBPO_CONTROL_PLANE_GRPC_CERT: `${DIR}/tls.crt`,
+    });
+  });
+
+  it('leaves gateways that read config from NATS without certificates', () => {
+    const hub = objects(render(CASES['multi-cluster-hub']!));
+    expect(side(hub, 'hubpo-control-plane').env).toHaveProperty('HUBPO_GRPC_TLS_CLIENT_CA');
+    expect(side(hub, 'hubpo-gateway')).toEqual({ env: {}, files: {}, readOnly: [] });
+  });
+
+  it.each([
+    [['grpc.tls.mutual=true'], 'grpc.tls.enabled'],
+    [['grpc.tls.enabled=true'], 'grpc.tls.serverSecret'],
+    [
+      ['grpc.tls.enabled=true', 'grpc.tls.serverSecret=cp-tls', 'grpc.tls.mutual=true'],
+      'grpc.tls.gatewaySecret',
+    ],
+    [[...member, 'grpc.tls.enabled=true'], 'grpc.tls.gatewaySecret'],
+    [['grpc.tls.enabled=true', 'grpc.tls.serverSecret=Not_A_Secret'], 'grpc.tls.serverSecret'],
+  ])('values.schema.json refuses %j naming %s', (sets, path) => {
+    const result = template([], sets);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`- ${path.replace(/\./g, '\\.')}: `));
+  });
+
+  it('warns in NOTES when gRPC would cross clusters in plaintext', () => {
+    const plaintextWarning = /WARNING: .*gRPC.*plaintext/s;
+    expect(notes([])).not.toMatch(/gRPC|grpc\.tls/);
+    expect(notes(['controlPlane.service.type=LoadBalancer'])).toMatch(plaintextWarning);
+    expect(notes(member)).toMatch(
+      /WARNING: gateways reach the remote control plane \(cp\.example\.com:18000\) over gRPC in\nplaintext/,
+    );
+    expect(notes([...member, 'grpc.tls.enabled=true', 'grpc.tls.gatewaySecret=gw-tls'])).not.toMatch(
+      plaintextWarning,
+    );
+    const oneWay = notes([
+      'controlPlane.service.type=LoadBalancer',
+      'grpc.tls.enabled=true',
+      'grpc.tls.serverSecret=cp-tls',
+    ]);
+    expect(oneWay).not.toMatch(plaintextWarning);
+    expect(oneWay).toContain('without client certificates (grpc.tls.mutual: false)');
   });
 });
 

@@ -305,6 +305,9 @@ class RunningGateway implements Gateway {
       draining: this.#stopping !== undefined,
       revision: applied?.revision ?? null,
       hash: applied?.hash ?? null,
+      // Control-plane epoch of `revision` (ADR 0008): revisions compare within one epoch only.
+      // null when nothing is applied or the publisher predates epochs.
+      epoch: applied === undefined || applied.epoch === '' ? null : applied.epoch,
       appliedAt: iso(applied?.appliedAt),
       source: applied?.source ?? null,
       resources: applied?.resources ?? 0,

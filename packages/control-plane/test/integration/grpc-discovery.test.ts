@@ -3,6 +3,7 @@ import type { ClientDuplexStream } from '@grpc/grpc-js';
 import {
   ackDiscoveryRequest,
   applyDiscoveryResponse,
+  buildSnapshot,
   initialDiscoveryRequest,
   loadConfigDiscovery,
   nackDiscoveryRequest,
@@ -132,6 +133,33 @@ describe('gRPC ConfigDiscovery', () => {
     const third = await gw.next();
     expect(third).toMatchObject({ full: false, resources: [], removed: ['route/shop/orders'] });
     expect(gw.ack(third).resources.size).toBe(1);
+  });
+
+  it('does not count a gateway holding a higher revision of another epoch until it ACKs this one', async () => {
+    await h.api('POST', '/api/v1/namespaces/shop/routes', route('orders'));
+    await h.cp.flush();
+    const epoch = (await h.query<{ epoch: string }>('select epoch from config_revision'))[0]!.epoch;
+    // E.g. a gateway that served the control plane's previous (now recreated) database.
+    const foreign = buildSnapshot('local', 99, [], 'previous-database');
+    const gw = new TestGateway(h.cp.grpcAddress);
+    gw.held = foreign;
+    gw.send(initialDiscoveryRequest(node('gw-foreign'), foreign));
+    const response = await gw.next();
+    expect(response.epoch).toBe(epoch);
+    expect(response.revision).toBeLessThan(99);
+    expect(response.resources.map((r) => r.name)).toEqual(['shop/orders']);
+    expect(await gatewayRow('gw-foreign')).toMatchObject({ appliedRevision: 0, appliedHash: '' });
+    await h.cp.flush();
+    const before = (await h.api('GET', '/api/v1/namespaces/shop/routes/orders/status')).body.status;
+    expect(before.conditions.find((c: { type: string }) => c.type === 'Distributed')?.status).not.toBe(
+      'True',
+    );
+
+    expect(gw.ack(response).epoch).toBe(epoch);
+    await eventually(async () => {
+      const row = (await gatewayRow('gw-foreign')) as unknown as { appliedRevision: number };
+      return row.appliedRevision === response.revision ? row : undefined;
+    });
   });
 
   it('marks objects Distributed once the connected gateways ACK them', async () => {

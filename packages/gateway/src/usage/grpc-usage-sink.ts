@@ -1,17 +1,13 @@
 import { credentials as grpcCredentials, status as GrpcStatus } from '@grpc/grpc-js';
 import type { ChannelCredentials, ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
-import { errorMessage } from '@hubpo/core';
-import { encodeUsageRecord, loadUsageReporting } from '@hubpo/snapshot';
+import { loadUsageReporting } from '@hubpo/snapshot';
 import type { UsageAck, UsageBatch, UsageReportingClient } from '@hubpo/snapshot';
 import type { Telemetry } from '@hubpo/telemetry';
 import type { Logger } from 'pino';
 import type { UsageRecord, UsageSink } from '../ai/usage-sink.js';
 import { Backoff } from '../config/backoff.js';
-import type { UsageSinkStats } from './jetstream-usage-sink.js';
-import { UsageOverflowLog } from './usage-overflow-log.js';
-import { UsageQueue } from './usage-queue.js';
-import { UsageSinkMetrics } from './usage-sink-metrics.js';
-import type { UsageDropReason } from './usage-sink-metrics.js';
+import { UsageBuffer } from './usage-buffer.js';
+import type { UsageSinkStats } from './usage-sink-stats.js';
 
 export interface GrpcUsageSinkOptions {
   /** gRPC target of the control plane (`HUBPO_CONTROL_PLANE_GRPC`, the ConfigDiscovery address). */
@@ -61,16 +57,13 @@ const DEFAULTS = Object.freeze({
  */
 export class GrpcUsageSink implements UsageSink {
   readonly #o: GrpcUsageSinkOptions;
-  readonly #queue: UsageQueue<UsageRecord>;
-  readonly #metrics: UsageSinkMetrics;
-  readonly #overflow: UsageOverflowLog;
+  readonly #buffer: UsageBuffer;
   readonly #backoff: Backoff;
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
   readonly #ackTimeoutMs: number;
   /** Batches sent on the current stream and not yet acknowledged, oldest first. */
   readonly #pending = new Map<number, UsageRecord[]>();
-  #pendingRecords = 0;
   #client: UsageReportingClient | undefined;
   #call: ReportCall | undefined;
   #connected = false;
@@ -78,18 +71,16 @@ export class GrpcUsageSink implements UsageSink {
   #scheduled = false;
   #retry: NodeJS.Timeout | undefined;
   #ackTimer: NodeJS.Timeout | undefined;
-  #closing = false;
   #stopped = false;
   #outage = false;
-  #idleWaiters: (() => void)[] = [];
-  #published = 0;
-  #duplicates = 0;
-  #failures = 0;
-  readonly #dropped: Record<UsageDropReason, number> = { queue_full: 0, invalid: 0, shutdown: 0 };
 
   constructor(options: GrpcUsageSinkOptions) {
     this.#o = options;
-    this.#queue = new UsageQueue(options.maxQueue ?? DEFAULTS.maxQueue);
+    this.#buffer = new UsageBuffer({
+      logger: options.logger,
+      maxQueue: options.maxQueue ?? DEFAULTS.maxQueue,
+      ...(options.meter === undefined ? {} : { meter: options.meter }),
+    });
     this.#maxBatch = options.maxBatch ?? DEFAULTS.maxBatch;
     this.#maxInFlight = options.maxInFlightBatches ?? DEFAULTS.maxInFlightBatches;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? DEFAULTS.ackTimeoutMs;
@@ -97,8 +88,6 @@ export class GrpcUsageSink implements UsageSink {
       initialMs: options.retryInitialMs ?? DEFAULTS.retryInitialMs,
       maxMs: options.retryMaxMs ?? DEFAULTS.retryMaxMs,
     });
-    this.#metrics = new UsageSinkMetrics(options.meter, () => this.#queue.size + this.#pendingRecords);
-    this.#overflow = new UsageOverflowLog(options.logger, this.#queue.capacity);
   }
 
   /** Creates the channel; the stream opens with the first records (and reopens after failures). */
@@ -116,40 +105,16 @@ export class GrpcUsageSink implements UsageSink {
   }
 
   record(rec: UsageRecord): void {
-    if (this.#closing) {
-      this.#drop('shutdown', 1);
-      return;
-    }
-    if (this.#queue.push(rec) !== undefined) this.#drop('queue_full', 1);
-    this.#schedule();
+    if (this.#buffer.record(rec)) this.#schedule();
   }
 
   stats(): UsageSinkStats {
-    return {
-      connected: this.#connected,
-      queued: this.#queue.size,
-      inFlight: this.#pendingRecords,
-      published: this.#published,
-      duplicates: this.#duplicates,
-      failures: this.#failures,
-      dropped: { ...this.#dropped },
-    };
+    return this.#buffer.stats(this.#connected);
   }
 
   /** Resolves true once every buffered record was acknowledged, false after `timeoutMs`. */
   flush(timeoutMs: number): Promise<boolean> {
-    if (this.#idle()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.#idleWaiters = this.#idleWaiters.filter((w) => w !== done);
-        resolve(false);
-      }, timeoutMs);
-      this.#idleWaiters.push(done);
-    });
+    return this.#buffer.flush(timeoutMs);
   }
 
   /**
@@ -157,16 +122,13 @@ export class GrpcUsageSink implements UsageSink {
    * channel. Records still unacknowledged then are lost (logged and counted as `shutdown` drops).
    */
   async stop(flushTimeoutMs = 5_000): Promise<void> {
-    if (this.#closing) return;
-    this.#closing = true;
+    if (!this.#buffer.close()) return;
     const flushed = await this.flush(flushTimeoutMs);
     this.#stopped = true;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#clearAckTimer();
-    this.#overflow.flush();
-    const lost = this.#queue.size + this.#pendingRecords;
-    if (!flushed && lost > 0) {
-      this.#drop('shutdown', lost);
+    const lost = this.#buffer.discardRemaining(flushed);
+    if (lost > 0) {
       this.#o.logger.error({ lost }, 'usage records not reported before shutdown are lost');
     }
     const call = this.#call;
@@ -192,7 +154,7 @@ export class GrpcUsageSink implements UsageSink {
   #pump(): void {
     while (
       this.#pending.size < this.#maxInFlight &&
-      this.#queue.size > 0 &&
+      this.#buffer.queued > 0 &&
       this.#retry === undefined &&
       !this.#stopped
     ) {
@@ -201,30 +163,21 @@ export class GrpcUsageSink implements UsageSink {
       const call = this.#call ?? this.#open();
       const batchId = ++this.#nextBatchId;
       this.#pending.set(batchId, records);
-      this.#pendingRecords += records.length;
+      this.#buffer.sent(records.length);
       this.#armAckTimer(call);
       call.write({ batchId, cluster: this.#o.cluster, nodeId: this.#o.nodeId, records });
     }
-    if (this.#idle()) this.#wakeIdle();
+    this.#buffer.wakeIfIdle();
   }
 
   /** Up to `maxBatch` records off the ring; one the wire cannot carry is dropped and counted. */
   #takeBatch(): UsageRecord[] {
     const records: UsageRecord[] = [];
     while (records.length < this.#maxBatch) {
-      const rec = this.#queue.shift();
+      const rec = this.#buffer.shift();
       if (rec === undefined) break;
-      try {
-        if (rec.requestId === '') throw new Error('requestId is empty');
-        encodeUsageRecord(rec); // the batch must serialize: check each record on its own
-        records.push(rec);
-      } catch (err) {
-        this.#drop('invalid', 1);
-        this.#o.logger.error(
-          { requestId: rec.requestId, err: errorMessage(err) },
-          'dropped an invalid usage record',
-        );
-      }
+      // The batch must serialize: check each record on its own.
+      if (this.#buffer.encodeOrDrop(rec) !== undefined) records.push(rec);
     }
     return records;
   }
@@ -248,28 +201,23 @@ export class GrpcUsageSink implements UsageSink {
     const records = this.#pending.get(ack.batchId);
     if (records === undefined) return;
     this.#pending.delete(ack.batchId);
-    this.#pendingRecords -= records.length;
+    this.#buffer.settled(records.length);
     this.#clearAckTimer();
     if (this.#pending.size > 0) this.#armAckTimer(call);
     if (ack.error !== '') {
-      this.#failures++;
-      this.#metrics.failed();
-      this.#requeue(records);
+      this.#buffer.failed();
+      this.#buffer.requeue(records);
       this.#pause(ack.error);
     } else {
-      const published = ack.stored + ack.duplicates;
-      this.#published += published;
-      this.#duplicates += ack.duplicates;
-      this.#metrics.published(false, ack.stored);
-      this.#metrics.published(true, ack.duplicates);
-      if (ack.invalid > 0) this.#drop('invalid', ack.invalid);
+      this.#buffer.published(ack.stored, ack.duplicates);
+      if (ack.invalid > 0) this.#buffer.drop('invalid', ack.invalid);
       this.#backoff.reset();
       if (this.#outage) {
         this.#outage = false;
-        this.#o.logger.info({ queued: this.#queue.size }, 'usage records are reported again');
+        this.#o.logger.info({ queued: this.#buffer.queued }, 'usage records are reported again');
       }
     }
-    if (this.#idle()) this.#wakeIdle();
+    this.#buffer.wakeIfIdle();
     this.#schedule();
   }
 
@@ -279,15 +227,14 @@ export class GrpcUsageSink implements UsageSink {
     this.#call = undefined;
     this.#connected = false;
     this.#clearAckTimer();
-    const unacked = this.#pendingRecords;
+    const unacked = this.#buffer.inFlight;
     this.#requeuePending();
     if (this.#stopped) return;
     if (status.code === GrpcStatus.OK && unacked === 0) {
       this.#schedule();
       return;
     }
-    this.#failures++;
-    this.#metrics.failed();
+    this.#buffer.failed();
     this.#pause(`${GrpcStatus[status.code] ?? status.code}: ${status.details}`);
   }
 
@@ -302,14 +249,8 @@ export class GrpcUsageSink implements UsageSink {
   #requeuePending(): void {
     const batches = [...this.#pending.values()];
     this.#pending.clear();
-    this.#pendingRecords = 0;
-    for (let i = batches.length - 1; i >= 0; i--) this.#requeue(batches[i]!);
-  }
-
-  #requeue(records: readonly UsageRecord[]): void {
-    for (let i = records.length - 1; i >= 0; i--) {
-      if (this.#queue.unshift(records[i]!) !== undefined) this.#drop('queue_full', 1);
-    }
+    this.#buffer.settled(this.#buffer.inFlight);
+    for (let i = batches.length - 1; i >= 0; i--) this.#buffer.requeue(batches[i]!);
   }
 
   /** After a failure nothing is sent until the backoff delay passed. */
@@ -318,7 +259,7 @@ export class GrpcUsageSink implements UsageSink {
     if (!this.#outage) {
       this.#outage = true;
       this.#o.logger.warn(
-        { target: this.#o.target, reason, queued: this.#queue.size },
+        { target: this.#o.target, reason, queued: this.#buffer.queued },
         'usage records cannot be reported to the control plane; buffering and retrying',
       );
     }
@@ -339,21 +280,5 @@ export class GrpcUsageSink implements UsageSink {
   #clearAckTimer(): void {
     if (this.#ackTimer !== undefined) clearTimeout(this.#ackTimer);
     this.#ackTimer = undefined;
-  }
-
-  #drop(reason: UsageDropReason, count: number): void {
-    this.#dropped[reason] += count;
-    this.#metrics.dropped(reason, count);
-    if (reason === 'queue_full') this.#overflow.dropped(count);
-  }
-
-  #idle(): boolean {
-    return this.#queue.size === 0 && this.#pendingRecords === 0;
-  }
-
-  #wakeIdle(): void {
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const wake of waiters) wake();
   }
 }

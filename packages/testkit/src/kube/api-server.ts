@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { getRecord, getString, isRecord, type JsonObject } from './json-value.js';
 import type { KubeApi, ListOptions, PatchType, WriteOptions } from './kube-api.js';
 import { KubeStatusError } from './kube-status.js';
@@ -121,6 +122,8 @@ export class ApiServer {
 
   #authenticate(req: IncomingMessage, anonymousAllowed: boolean): void {
     if (this.#options.token === undefined || anonymousAllowed) return;
+    // A client certificate the server's CA verified (HTTPS only) authenticates as the token does.
+    if ((req.socket as Partial<TLSSocket>).authorized === true) return;
     if (req.headers.authorization !== `Bearer ${this.#options.token}`) throw KubeStatusError.unauthorized();
   }
 

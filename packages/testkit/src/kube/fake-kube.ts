@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,18 @@ export interface FakeKubeOptions {
   readonly crds?: readonly CrdRegistration[];
   /** Largest accepted request body (default 3 MiB, as the real server); larger ones get 413. */
   readonly maxBodyBytes?: number;
+  /**
+   * Serve HTTPS (as a real API server does) with this certificate and key (PEM), issued by `ca`.
+   * Client certificates issued by `ca` authenticate a request as `token` does. The kubeconfig then
+   * carries `certificate-authority-data` instead of skipping verification.
+   */
+  readonly tls?: FakeKubeTls;
+}
+
+export interface FakeKubeTls {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
 }
 
 /** Any Kubernetes object as JSON. */
@@ -65,14 +78,14 @@ export interface FailNextOptions {
 const DIRECT_MANAGER = 'hubpo-fake-kube';
 
 /**
- * A fake Kubernetes API server on 127.0.0.1 (plain HTTP, JSON) for operator tests. See README.md
+ * A fake Kubernetes API server on 127.0.0.1 (plain HTTP, or HTTPS with `tls`; JSON) for operator tests. See README.md
  * beside this file for what it implements and where it knowingly differs from a real cluster.
  */
 export class FakeKube {
   readonly url: string;
   /** A kubeconfig file pointing at this server (removed by `stop()`). */
   readonly kubeconfigPath: string;
-  readonly #server: Server;
+  readonly #server: Server | TlsServer;
   readonly #registry: ResourceRegistry;
   readonly #store: ObjectStore;
   readonly #api: KubeApi;
@@ -80,11 +93,13 @@ export class FakeKube {
   readonly #http: ApiServer;
   readonly #token: string;
   readonly #tempDir: string;
+  readonly #ca: string | undefined;
   #stopped = false;
 
   /** @internal use `startFakeKube()`. */
   constructor(parts: {
-    server: Server;
+    server: Server | TlsServer;
+    ca?: string | undefined;
     registry: ResourceRegistry;
     store: ObjectStore;
     api: KubeApi;
@@ -103,6 +118,7 @@ export class FakeKube {
     this.url = parts.url;
     this.#token = parts.token;
     this.#tempDir = parts.tempDir;
+    this.#ca = parts.ca;
     this.kubeconfigPath = join(parts.tempDir, 'kubeconfig');
   }
 
@@ -117,7 +133,12 @@ export class FakeKube {
   }
 
   kubeconfig(namespace = 'default'): string {
-    return renderKubeconfig({ server: this.url, token: this.#token, namespace });
+    return renderKubeconfig({
+      server: this.url,
+      token: this.#token,
+      namespace,
+      ...(this.#ca === undefined ? {} : { certificateAuthority: this.#ca }),
+    });
   }
 
   /** Registers (or adds a version to) a custom resource, as applying its CRD would. */
@@ -274,7 +295,15 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     serverAddress: () => address,
   });
-  const server = createServer((req, res) => void http.handle(req, res));
+  const tls = options.tls;
+  const server =
+    tls === undefined
+      ? createServer((req, res) => void http.handle(req, res))
+      : createTlsServer(
+          // Client certificates are asked for but optional: a token authenticates too.
+          { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false },
+          (req, res) => void http.handle(req, res),
+        );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -288,9 +317,10 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     api,
     hub,
     http,
-    url: `http://${address}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${address}`,
     token,
     tempDir,
+    ca: tls?.ca,
   });
   await writeFile(fake.kubeconfigPath, fake.kubeconfig(), { mode: 0o600 });
   const namespaceType = registry.lookup('v1', 'namespaces') as ResourceType;

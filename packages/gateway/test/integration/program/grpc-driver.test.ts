@@ -121,6 +121,24 @@ describe('gateway gRPC config driver', () => {
     expect(await servedBy(gw.url, '/x')).toBe('echo-b');
   });
 
+  it("shows the control plane's config epoch with the revision on /config (ADR 0008)", async () => {
+    const gw = await startGateway();
+    expect((await httpRequest(`${gw.adminUrl}/config`)).json).toMatchObject({ revision: null, epoch: null });
+    const first = snapshotOf(1, [proxyRoute('a', '/', a.url)]);
+    controlPlane.publish({ ...first, epoch: 'epoch-a' });
+    await gw.waitForRevision(1, 10_000);
+    expect((await httpRequest(`${gw.adminUrl}/config`)).json).toMatchObject({
+      revision: 1,
+      epoch: 'epoch-a',
+    });
+
+    // The control plane's database was replaced: a lower revision of a new epoch is adopted.
+    const reset = snapshotOf(1, [proxyRoute('b', '/', b.url)]);
+    controlPlane.publish({ ...reset, epoch: 'epoch-b' });
+    await eventually(async () => (await httpRequest(`${gw.adminUrl}/config`)).json['epoch'], 'epoch-b');
+    expect(await servedBy(gw.url, '/x')).toBe('echo-b');
+  });
+
   it('is connected and heartbeats even when the control plane has nothing to send', async () => {
     controlPlane.publish(snapshotOf(1, [proxyRoute('a', '/', a.url)]));
     const first = await startGateway();
