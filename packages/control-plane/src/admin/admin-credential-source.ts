@@ -1,6 +1,6 @@
 import type { AIModelSpec } from '@hubpo/api';
 import { credentialKey, objectKey } from '@hubpo/translator';
-import type { TranslateResult } from '@hubpo/translator';
+import { explainUnavailableCredentials } from '../clusters/explain-unavailable-credentials.js';
 import type { SecretBox } from '../clusters/secret-box.js';
 import type { Logger } from '../logger.js';
 import type { CredentialSource, LoadedCredentials } from '../pipeline/config-pipeline.js';
@@ -52,7 +52,11 @@ export class AdminCredentialSource implements CredentialSource {
       return explainVault === undefined ? { credentials } : { credentials, explain: explainVault };
     return {
       credentials,
-      explain: (result) => explain(explainVault === undefined ? result : explainVault(result), unavailable),
+      explain: (result) =>
+        explainUnavailableCredentials(
+          explainVault === undefined ? result : explainVault(result),
+          unavailable,
+        ),
     };
   }
 
@@ -79,20 +83,4 @@ export class AdminCredentialSource implements CredentialSource {
       credentials.set(key, this.#dataplane.sealStable(value, key));
     });
   }
-}
-
-function explain(result: TranslateResult, unavailable: ReadonlyMap<string, string>): TranslateResult {
-  return {
-    objects: result.objects,
-    statuses: result.statuses.map((s) => {
-      const why = unavailable.get(objectKey(s.kind, s.namespace, s.name));
-      if (why === undefined) return s;
-      return {
-        ...s,
-        conditions: s.conditions.map((c) =>
-          c.type === 'ResolvedRefs' && c.status === 'False' ? { ...c, message: `${c.message} (${why})` } : c,
-        ),
-      };
-    }),
-  };
 }

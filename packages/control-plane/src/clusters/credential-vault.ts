@@ -1,13 +1,13 @@
 import type { Transaction } from 'kysely';
 import { errorMessage } from '@hubpo/core';
 import { credentialKey, objectKey } from '@hubpo/translator';
-import type { TranslateResult } from '@hubpo/translator';
 import type { Logger } from '../logger.js';
 import type { CredentialSource, LoadedCredentials } from '../pipeline/config-pipeline.js';
 import type { Database, Db } from '../store/database.js';
 import type { ResourceKey, StoredResource } from '../store/resource-store.js';
 import { clusterDb, clusterTrx } from './cluster-tables.js';
 import type { ClusterDb } from './cluster-tables.js';
+import { explainUnavailableCredentials } from './explain-unavailable-credentials.js';
 import type { SecretBox } from './secret-box.js';
 
 /** A credential an operator sent for one AIModel target, before it is stored. */
@@ -149,7 +149,7 @@ export class CredentialVault implements CredentialSource {
     this.#resealed = resealed;
     return unavailable.size === 0
       ? { credentials }
-      : { credentials, explain: (result) => explain(result, unavailable) };
+      : { credentials, explain: (result) => explainUnavailableCredentials(result, unavailable) };
   }
 
   #reseal(sealed: string, key: ResourceKey, target: number): string | undefined {
@@ -170,21 +170,4 @@ export class CredentialVault implements CredentialSource {
 
 function aad(key: ResourceKey, target: number): string {
   return `hubpo/credential/v1:${key.kind}/${key.namespace}/${key.name}/${target}`;
-}
-
-/** Adds why a held credential was not supplied to the AIModel's ResolvedRefs=False message. */
-function explain(result: TranslateResult, unavailable: ReadonlyMap<string, string>): TranslateResult {
-  return {
-    objects: result.objects,
-    statuses: result.statuses.map((s) => {
-      const why = unavailable.get(objectKey(s.kind, s.namespace, s.name));
-      if (why === undefined) return s;
-      return {
-        ...s,
-        conditions: s.conditions.map((c) =>
-          c.type === 'ResolvedRefs' && c.status === 'False' ? { ...c, message: `${c.message} (${why})` } : c,
-        ),
-      };
-    }),
-  };
 }

@@ -79,7 +79,7 @@ export class GrpcUsageSink implements UsageSink {
     this.#buffer = new UsageBuffer({
       logger: options.logger,
       maxQueue: options.maxQueue ?? DEFAULTS.maxQueue,
-      ...(options.meter === undefined ? {} : { meter: options.meter }),
+      meter: options.meter,
     });
     this.#maxBatch = options.maxBatch ?? DEFAULTS.maxBatch;
     this.#maxInFlight = options.maxInFlightBatches ?? DEFAULTS.maxInFlightBatches;

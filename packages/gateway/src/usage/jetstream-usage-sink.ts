@@ -1,5 +1,5 @@
 import { errorMessage } from '@hubpo/core';
-import { configNatsConnectionOptions, encodeUsageRecord, usageSubject } from '@hubpo/snapshot';
+import { configNatsConnectionOptions, usageSubject } from '@hubpo/snapshot';
 import type { Telemetry } from '@hubpo/telemetry';
 import { connect } from 'nats';
 import type { ConnectionOptions, JetStreamClient, NatsConnection } from 'nats';
@@ -7,10 +7,11 @@ import type { Logger } from 'pino';
 import type { UsageRecord, UsageSink } from '../ai/usage-sink.js';
 import { Backoff } from '../config/backoff.js';
 import { redactUrl } from '../gateway-config.js';
-import { UsageOverflowLog } from './usage-overflow-log.js';
-import { UsageQueue } from './usage-queue.js';
-import { UsageSinkMetrics } from './usage-sink-metrics.js';
-import type { UsageDropReason } from './usage-sink-metrics.js';
+import { UsageBuffer } from './usage-buffer.js';
+import type { UsageSinkStats } from './usage-sink-stats.js';
+
+// Re-exported where it was first declared, so existing imports keep working.
+export type { UsageSinkStats } from './usage-sink-stats.js';
 
 export interface JetStreamUsageSinkOptions {
   /** NATS server URLs, comma-separated (`NATS_URL`). May hold credentials; logged redacted. */
@@ -33,22 +34,6 @@ export interface JetStreamUsageSinkOptions {
   readonly retryMaxMs?: number;
   /** Extra NATS connection options (tests). */
   readonly connection?: Partial<ConnectionOptions>;
-}
-
-/** Counters of the sink since it started (also exported as metrics). */
-export interface UsageSinkStats {
-  readonly connected: boolean;
-  /** Records waiting to be published. */
-  readonly queued: number;
-  /** Records published and awaiting their PubAck. */
-  readonly inFlight: number;
-  /** Records the stream acknowledged (duplicates included). */
-  readonly published: number;
-  /** PubAcks that reported a duplicate `Nats-Msg-Id` (a retry of a record already stored). */
-  readonly duplicates: number;
-  /** Failed publish attempts; each failed record was queued again. */
-  readonly failures: number;
-  readonly dropped: Readonly<Record<UsageDropReason, number>>;
 }
 
 const DEFAULTS = Object.freeze({
@@ -74,9 +59,7 @@ const DEFAULTS = Object.freeze({
  */
 export class JetStreamUsageSink implements UsageSink {
   readonly #o: JetStreamUsageSinkOptions;
-  readonly #queue: UsageQueue<UsageRecord>;
-  readonly #metrics: UsageSinkMetrics;
-  readonly #overflow: UsageOverflowLog;
+  readonly #buffer: UsageBuffer;
   readonly #subject: string;
   readonly #backoff: Backoff;
   readonly #maxInFlight: number;
@@ -84,25 +67,21 @@ export class JetStreamUsageSink implements UsageSink {
   #nc: NatsConnection | undefined;
   #js: JetStreamClient | undefined;
   #online = false;
-  #inFlight = 0;
   #scheduled = false;
   #retry: NodeJS.Timeout | undefined;
-  /** Set by stop(): no more records are accepted. */
-  #closing = false;
   /** Set when stop() gave up waiting: nothing is published any more. */
   #stopped = false;
   #outage = false;
   #running: Promise<void> | undefined;
   #wakeConnectLoop: (() => void) | undefined;
-  #idleWaiters: (() => void)[] = [];
-  #published = 0;
-  #duplicates = 0;
-  #failures = 0;
-  readonly #dropped: Record<UsageDropReason, number> = { queue_full: 0, invalid: 0, shutdown: 0 };
 
   constructor(options: JetStreamUsageSinkOptions) {
     this.#o = options;
-    this.#queue = new UsageQueue(options.maxQueue ?? DEFAULTS.maxQueue);
+    this.#buffer = new UsageBuffer({
+      logger: options.logger,
+      meter: options.meter,
+      maxQueue: options.maxQueue ?? DEFAULTS.maxQueue,
+    });
     this.#subject = usageSubject(options.cluster);
     this.#maxInFlight = options.maxInFlight ?? DEFAULTS.maxInFlight;
     this.#publishTimeoutMs = options.publishTimeoutMs ?? DEFAULTS.publishTimeoutMs;
@@ -110,8 +89,6 @@ export class JetStreamUsageSink implements UsageSink {
       initialMs: options.retryInitialMs ?? DEFAULTS.retryInitialMs,
       maxMs: options.retryMaxMs ?? DEFAULTS.retryMaxMs,
     });
-    this.#metrics = new UsageSinkMetrics(options.meter, () => this.#queue.size + this.#inFlight);
-    this.#overflow = new UsageOverflowLog(options.logger, this.#queue.capacity);
   }
 
   /** Connects in the background (retrying forever); records are buffered meanwhile. */
@@ -120,40 +97,16 @@ export class JetStreamUsageSink implements UsageSink {
   }
 
   record(rec: UsageRecord): void {
-    if (this.#closing) {
-      this.#drop('shutdown', 1);
-      return;
-    }
-    if (this.#queue.push(rec) !== undefined) this.#drop('queue_full', 1);
-    this.#schedule();
+    if (this.#buffer.record(rec)) this.#schedule();
   }
 
   stats(): UsageSinkStats {
-    return {
-      connected: this.#online,
-      queued: this.#queue.size,
-      inFlight: this.#inFlight,
-      published: this.#published,
-      duplicates: this.#duplicates,
-      failures: this.#failures,
-      dropped: { ...this.#dropped },
-    };
+    return this.#buffer.stats(this.#online);
   }
 
   /** Resolves true once every buffered record was acknowledged, false after `timeoutMs`. */
   flush(timeoutMs: number): Promise<boolean> {
-    if (this.#idle()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.#idleWaiters = this.#idleWaiters.filter((w) => w !== done);
-        resolve(false);
-      }, timeoutMs);
-      this.#idleWaiters.push(done);
-    });
+    return this.#buffer.flush(timeoutMs);
   }
 
   /**
@@ -161,17 +114,15 @@ export class JetStreamUsageSink implements UsageSink {
    * connection. Records still buffered then are lost (logged and counted as `shutdown` drops).
    */
   async stop(flushTimeoutMs = 5_000): Promise<void> {
-    if (this.#closing) return;
-    this.#closing = true;
+    // From here on no more records are accepted.
+    if (!this.#buffer.close()) return;
     // Waits for the connection too: records buffered before NATS was reached still go out.
     const flushed = await this.flush(flushTimeoutMs);
     this.#stopped = true;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#wakeConnectLoop?.();
-    this.#overflow.flush();
-    const lost = this.#queue.size + this.#inFlight;
-    if (!flushed && lost > 0) {
-      this.#drop('shutdown', lost);
+    const lost = this.#buffer.discardRemaining(flushed);
+    if (lost > 0) {
       this.#o.logger.error({ lost }, 'usage records not published before shutdown are lost');
     }
     const nc = this.#nc;
@@ -232,7 +183,7 @@ export class JetStreamUsageSink implements UsageSink {
       } else if (type === 'reconnect') {
         this.#online = true;
         this.#o.logger.info(
-          { queued: this.#queue.size },
+          { queued: this.#buffer.queued },
           'NATS reconnected; publishing buffered usage records',
         );
         this.#resume();
@@ -253,17 +204,17 @@ export class JetStreamUsageSink implements UsageSink {
 
   #pump(): void {
     while (
-      this.#inFlight < this.#maxInFlight &&
+      this.#buffer.inFlight < this.#maxInFlight &&
       this.#online &&
       this.#retry === undefined &&
       !this.#stopped
     ) {
-      const rec = this.#queue.shift();
+      const rec = this.#buffer.shift();
       if (rec === undefined) break;
-      this.#inFlight++;
+      this.#buffer.sent(1);
       void this.#publish(rec).finally(() => {
-        this.#inFlight--;
-        if (this.#idle()) this.#wakeIdle();
+        this.#buffer.settled(1);
+        this.#buffer.wakeIfIdle();
         this.#schedule();
       });
     }
@@ -272,41 +223,28 @@ export class JetStreamUsageSink implements UsageSink {
   async #publish(rec: UsageRecord): Promise<void> {
     const js = this.#js;
     if (js === undefined) return this.#requeue(rec);
-    let data: Uint8Array;
-    try {
-      if (rec.requestId === '') throw new Error('requestId is empty');
-      data = encodeUsageRecord(rec);
-    } catch (err) {
-      this.#drop('invalid', 1);
-      this.#o.logger.error(
-        { requestId: rec.requestId, err: errorMessage(err) },
-        'dropped an invalid usage record',
-      );
-      return;
-    }
+    const data = this.#buffer.encodeOrDrop(rec);
+    if (data === undefined) return;
     try {
       const ack = await js.publish(this.#subject, data, {
         msgID: rec.requestId,
         timeout: this.#publishTimeoutMs,
       });
-      this.#published++;
-      if (ack.duplicate) this.#duplicates++;
-      this.#metrics.published(ack.duplicate);
+      this.#buffer.published(ack.duplicate ? 0 : 1, ack.duplicate ? 1 : 0);
       if (this.#outage) {
         this.#outage = false;
-        this.#o.logger.info({ queued: this.#queue.size }, 'usage records publish again');
+        this.#o.logger.info({ queued: this.#buffer.queued }, 'usage records publish again');
       }
       this.#backoff.reset();
     } catch (err) {
-      this.#failures++;
-      this.#metrics.failed();
+      this.#buffer.failed();
       this.#requeue(rec);
       this.#pause(err);
     }
   }
 
   #requeue(rec: UsageRecord): void {
-    if (this.#queue.unshift(rec) !== undefined) this.#drop('queue_full', 1);
+    this.#buffer.requeue([rec]);
   }
 
   /** After a failure nothing is published until the backoff delay passed. */
@@ -315,7 +253,7 @@ export class JetStreamUsageSink implements UsageSink {
     if (!this.#outage) {
       this.#outage = true;
       this.#o.logger.warn(
-        { err: errorMessage(err), queued: this.#queue.size },
+        { err: errorMessage(err), queued: this.#buffer.queued },
         'usage records cannot be published (NATS or the HUBPO_USAGE stream unavailable); retrying',
       );
     }
@@ -331,21 +269,5 @@ export class JetStreamUsageSink implements UsageSink {
     this.#retry = undefined;
     this.#backoff.reset();
     this.#schedule();
-  }
-
-  #drop(reason: UsageDropReason, count: number): void {
-    this.#dropped[reason] += count;
-    this.#metrics.dropped(reason, count);
-    if (reason === 'queue_full') this.#overflow.dropped(count);
-  }
-
-  #idle(): boolean {
-    return this.#queue.size === 0 && this.#inFlight === 0;
-  }
-
-  #wakeIdle(): void {
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const wake of waiters) wake();
   }
 }

@@ -11,7 +11,7 @@ import type { UsageSinkStats } from './usage-sink-stats.js';
 
 export interface UsageBufferOptions {
   readonly logger: Logger;
-  readonly meter?: Telemetry['meter'];
+  readonly meter?: Telemetry['meter'] | undefined;
   /** Ring capacity; beyond it the oldest record is dropped (`queue_full`). */
   readonly maxQueue: number;
 }
@@ -82,7 +82,10 @@ export class UsageBuffer {
       return encodeUsageRecord(rec);
     } catch (err) {
       this.drop('invalid', 1);
-      this.#logger.error({ requestId: rec.requestId, err: errorMessage(err) }, 'dropped an invalid usage record');
+      this.#logger.error(
+        { requestId: rec.requestId, err: errorMessage(err) },
+        'dropped an invalid usage record',
+      );
       return undefined;
     }
   }

@@ -6,7 +6,7 @@ import { grpcClientCredentials, grpcClientTlsOptions } from '../config/grpc-conf
 import type { GatewayConfig } from '../gateway-config.js';
 import { GrpcUsageSink } from './grpc-usage-sink.js';
 import { JetStreamUsageSink } from './jetstream-usage-sink.js';
-import type { UsageSinkStats } from './jetstream-usage-sink.js';
+import type { UsageSinkStats } from './usage-sink-stats.js';
 
 /** Where usage records go, from the environment. */
 export interface UsageSinkConfig {
