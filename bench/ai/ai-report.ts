@@ -60,6 +60,17 @@ const signed = (v: number | null): string => (v === null ? 'n/a' : `${v >= 0 ? '
 const minus = (a: number | null, b: number | null): number | null =>
   a === null || b === null ? null : a - b;
 
+/** Requests per CPU-second of the proxy process (1e6 / CPU µs per request): capacity of one core. */
+const perCpuSecond = (r: SubjectFigures): number | null =>
+  r.cpuUsPerReq === null || r.cpuUsPerReq <= 0 ? null : 1e6 / r.cpuUsPerReq;
+
+/** a's requests per CPU-second over b's, times `scale` (1 for a ratio, 100 for a percentage). */
+function cpuRatio(a: SubjectFigures, b: SubjectFigures, scale: number): string {
+  const x = perCpuSecond(a);
+  const y = perCpuSecond(b);
+  return x === null || y === null ? 'n/a' : ((x / y) * scale).toFixed(scale === 1 ? 2 : 1);
+}
+
 /** The issue-3 acceptance targets, judged on this run's figures. */
 export function checkTargets(rows: readonly SubjectFigures[], rate: number): TargetCheck[] {
   const direct = byId(rows, 'direct');
@@ -75,12 +86,16 @@ export function checkTargets(rows: readonly SubjectFigures[], rate: number): Tar
   return [
     {
       target: "Hubpo req/s >= 10x Portkey's",
-      measured: `${vsPortkey.toFixed(2)}x (${hubpo.wrk.rps.toFixed(0)} vs ${portkey.wrk.rps.toFixed(0)})`,
+      measured:
+        `${vsPortkey.toFixed(2)}x (${hubpo.wrk.rps.toFixed(0)} vs ${portkey.wrk.rps.toFixed(0)}); ` +
+        `per CPU-second of the proxy ${cpuRatio(hubpo, portkey, 1)}x`,
       pass: clean && vsPortkey >= 10,
     },
     {
       target: "Hubpo req/s >= 70% of the bare Node pass-through's",
-      measured: `${(vsBare * 100).toFixed(1)}% (${hubpo.wrk.rps.toFixed(0)} vs ${bare.wrk.rps.toFixed(0)})`,
+      measured:
+        `${(vsBare * 100).toFixed(1)}% (${hubpo.wrk.rps.toFixed(0)} vs ${bare.wrk.rps.toFixed(0)}); ` +
+        `per CPU-second of the proxy ${cpuRatio(hubpo, bare, 100)}%`,
       pass: clean && vsBare >= 0.7,
     },
     {
@@ -122,14 +137,14 @@ export function printAiReport(
   );
   console.log(`\nthroughput, non-streaming: wrk ${setup.connections} connections, ${setup.duration} s`);
   console.log(
-    '| subject | req/s | p50 ms | p99 ms | vs bare | CPU µs/req | CP + Postgres µs/req | failed | core 0 others |',
+    '| subject | req/s | p50 ms | p99 ms | vs bare | CPU µs/req | req per CPU-s | CP + Postgres µs/req | failed | core 0 others |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const failed = r.wrk.non2xx + r.openLoop.non2xx + r.openLoop.errors + r.ttfb.errors;
     console.log(
       `| ${r.name} | ${r.wrk.rps.toFixed(0)} | ${f(r.wrk.p50)} | ${f(r.wrk.p99)} | ${pct((r.wrk.rps / bare.wrk.rps) * 100)} | ` +
-        `${f(r.cpuUsPerReq, 1)} | ${f(r.platformUsPerReq, 1)} | ${failed} | ${others(r, r.othersPct.wrk)} |`,
+        `${f(r.cpuUsPerReq, 1)} | ${f(perCpuSecond(r), 0)} | ${f(r.platformUsPerReq, 1)} | ${failed} | ${others(r, r.othersPct.wrk)} |`,
     );
   }
   console.log(

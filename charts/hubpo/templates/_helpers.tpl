@@ -197,7 +197,7 @@ else 3 for an internal NATS of 3 servers, else 1.
 
 {{- define "hubpo.controlPlaneUrl" -}}
 {{- if .Values.controlPlane.enabled -}}
-{{- printf "http://%s.%s.svc:%v" (include "hubpo.controlPlaneName" .) .Release.Namespace .Values.controlPlane.service.adminPort -}}
+{{- printf "%s://%s.%s.svc:%v" (ternary "https" "http" .Values.admin.tls.enabled) (include "hubpo.controlPlaneName" .) .Release.Namespace .Values.controlPlane.service.adminPort -}}
 {{- else -}}
 {{- .Values.controlPlane.remote.url -}}
 {{- end -}}
@@ -306,6 +306,59 @@ ca.crt only); the client certificate (mutual) always from gatewaySecret. */}}
   readOnly: true
 {{- end -}}
 
+{{/* Admin API TLS (HTTPS for the admin and cluster API) ----------------------------------
+The control plane gets tls.crt/tls.key of admin.tls.serverSecret; the operator only a ca.crt
+(from caSecret, caConfigMap, or serverSecret's ca.crt with a local control plane). */}}
+
+{{- define "hubpo.adminTlsDir" -}}
+/etc/hubpo/admin-tls
+{{- end -}}
+
+{{/* Does the operator pin a CA for the control plane (HUBPO_CONTROL_PLANE_CA)? */}}
+{{- define "hubpo.operatorAdminCa" -}}
+{{- $tls := .Values.admin.tls -}}
+{{- if and $tls.enabled (or $tls.caSecret $tls.caConfigMap (and .Values.controlPlane.enabled $tls.serverSecret)) -}}true{{- end -}}
+{{- end -}}
+
+{{- define "hubpo.adminTlsVolume" -}}
+- name: admin-tls
+  projected:
+    # 0440: the pod's user and group (fsGroup) read, nobody writes.
+    defaultMode: 288
+    sources:
+      - secret:
+          name: {{ .Values.admin.tls.serverSecret }}
+          items:
+            - key: tls.crt
+              path: tls.crt
+            - key: tls.key
+              path: tls.key
+{{- end -}}
+
+{{- define "hubpo.operatorAdminCaVolume" -}}
+{{- $tls := .Values.admin.tls -}}
+- name: admin-tls
+  projected:
+    defaultMode: 288
+    sources:
+      {{- if $tls.caConfigMap }}
+      - configMap:
+          name: {{ $tls.caConfigMap }}
+      {{- else }}
+      - secret:
+          name: {{ default $tls.serverSecret $tls.caSecret }}
+      {{- end }}
+          items:
+            - key: ca.crt
+              path: ca.crt
+{{- end -}}
+
+{{- define "hubpo.adminTlsMount" -}}
+- name: admin-tls
+  mountPath: {{ include "hubpo.adminTlsDir" . }}
+  readOnly: true
+{{- end -}}
+
 {{/* Volumes and probes -------------------------------------------------------------------- */}}
 
 {{- define "hubpo.httpProbes" -}}
@@ -313,12 +366,18 @@ startupProbe:
   httpGet:
     path: /healthz
     port: {{ .port }}
+    {{- with .scheme }}
+    scheme: {{ . }}
+    {{- end }}
   periodSeconds: 2
   failureThreshold: {{ .startupFailures | default 30 }}
 livenessProbe:
   httpGet:
     path: /healthz
     port: {{ .port }}
+    {{- with .scheme }}
+    scheme: {{ . }}
+    {{- end }}
   periodSeconds: 10
   timeoutSeconds: 3
   failureThreshold: 3
@@ -326,6 +385,9 @@ readinessProbe:
   httpGet:
     path: /readyz
     port: {{ .port }}
+    {{- with .scheme }}
+    scheme: {{ . }}
+    {{- end }}
   periodSeconds: 5
   timeoutSeconds: 3
   failureThreshold: 2

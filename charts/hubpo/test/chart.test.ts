@@ -63,6 +63,9 @@ const EXTERNAL_SECRETS: Record<string, readonly string[]> = {
   // cert-manager Certificate Secrets (docs/install/README.md, "TLS between the planes").
   'hubpo-grpc-server-tls': ['tls.crt', 'tls.key', 'ca.crt'],
   'hubpo-grpc-gateway-tls': ['tls.crt', 'tls.key', 'ca.crt'],
+  // HTTPS on the admin API (admin.tls): the hub's certificate, and its CA copied to members.
+  'hubpo-admin-server-tls': ['tls.crt', 'tls.key', 'ca.crt'],
+  'hubpo-admin-ca': ['ca.crt'],
 };
 
 type Obj = Record<string, any>;
@@ -365,8 +368,11 @@ describe.each(Object.entries(CASES))('the %s render', (_name, files) => {
     );
     if (controlPlane !== undefined) {
       const ports = Object.fromEntries(controlPlane['spec']['ports'].map((p: Obj) => [p['name'], p['port']]));
+      // https when the control plane serves its admin port with TLS (admin.tls).
+      const cp = find(objs, 'Deployment', 'hubpo-control-plane')['spec']['template']['spec']['containers'][0];
+      const scheme = envOf(cp, 'HUBPO_ADMIN_TLS_CERT') === undefined ? 'http' : 'https';
       expect(envOf(operator, 'HUBPO_CONTROL_PLANE_URL')?.['value']).toBe(
-        `http://hubpo-control-plane.${NAMESPACE}.svc:${ports['admin']}`,
+        `${scheme}://hubpo-control-plane.${NAMESPACE}.svc:${ports['admin']}`,
       );
       if (driver?.['value'] === 'grpc') {
         expect(
@@ -814,7 +820,7 @@ describe('gRPC TLS between the planes', () => {
   });
 
   it('warns in NOTES when gRPC would cross clusters in plaintext', () => {
-    const plaintextWarning = /WARNING: .*gRPC.*plaintext/s;
+    const plaintextWarning = /WARNING: [^\n]*gRPC[^\n]*\n?[^\n]*plaintext/;
     expect(notes([])).not.toMatch(/gRPC|grpc\.tls/);
     expect(notes(['controlPlane.service.type=LoadBalancer'])).toMatch(plaintextWarning);
     expect(notes(member)).toMatch(
@@ -830,6 +836,160 @@ describe('gRPC TLS between the planes', () => {
     ]);
     expect(oneWay).not.toMatch(plaintextWarning);
     expect(oneWay).toContain('without client certificates (grpc.tls.mutual: false)');
+  });
+});
+
+describe('HTTPS on the admin and cluster API (admin.tls)', () => {
+  const DIR = '/etc/hubpo/admin-tls';
+  const TLS_ENV = /^HUBPO_(ADMIN_TLS_|CONTROL_PLANE_CA$|CONTROL_PLANE_URL$)/;
+  const member = [
+    'controlPlane.enabled=false',
+    'gateway.enabled=false',
+    'controlPlane.remote.url=https://cp.example.com',
+    'secrets.bootstrapToken=member-bootstrap-token-0123',
+  ];
+
+  /** A container's admin TLS env, the files it sees under /etc/hubpo/admin-tls, and its probe schemes. */
+  const side = (objs: Obj[], name: string) => {
+    const workload = find(objs, 'Deployment', name);
+    const container = workload['spec']['template']['spec']['containers'][0];
+    const env = Object.fromEntries(
+      (container['env'] as Obj[]).filter((e) => TLS_ENV.test(e['name'])).map((e) => [e['name'], e['value']]),
+    );
+    const mounted = secretFiles(workload, container);
+    const files = Object.fromEntries(Object.entries(mounted.files).filter(([path]) => path.startsWith(DIR)));
+    const schemes = ['startupProbe', 'livenessProbe', 'readinessProbe'].map(
+      (probe) => container[probe]?.['httpGet']?.['scheme'] ?? 'HTTP',
+    );
+    return { env, files, schemes };
+  };
+
+  it('is off by default: plain HTTP, nothing mounted, probes over HTTP', () => {
+    const objs = objects(render([]));
+    expect(side(objs, 'hubpo-control-plane')).toEqual({
+      env: {},
+      files: {},
+      schemes: ['HTTP', 'HTTP', 'HTTP'],
+    });
+    expect(side(objs, 'hubpo-operator').env).toEqual({
+      HUBPO_CONTROL_PLANE_URL: 'http://hubpo-control-plane.hubpo.svc:9080',
+    });
+  });
+
+  it('serves HTTPS with the Secret mounted read-only, and points the operator at it with the CA only', () => {
+    const objs = objects(
+      render(
+        [],
+        [
+          'admin.tls.enabled=true',
+          'admin.tls.serverSecret=cp-admin-tls',
+          'metrics.serviceMonitor.enabled=true',
+        ],
+      ),
+    );
+    expect(side(objs, 'hubpo-control-plane')).toEqual({
+      env: { HUBPO_ADMIN_TLS_CERT: `${DIR}/tls.crt`, HUBPO_ADMIN_TLS_KEY: `${DIR}/tls.key` },
+      files: { [`${DIR}/tls.crt`]: 'cp-admin-tls:tls.crt', [`${DIR}/tls.key`]: 'cp-admin-tls:tls.key' },
+      schemes: ['HTTPS', 'HTTPS', 'HTTPS'],
+    });
+    // The operator gets the CA, never the server's private key.
+    expect(side(objs, 'hubpo-operator')).toEqual({
+      env: {
+        HUBPO_CONTROL_PLANE_URL: 'https://hubpo-control-plane.hubpo.svc:9080',
+        HUBPO_CONTROL_PLANE_CA: `${DIR}/ca.crt`,
+      },
+      files: { [`${DIR}/ca.crt`]: 'cp-admin-tls:ca.crt' },
+      schemes: ['HTTP', 'HTTP', 'HTTP'],
+    });
+    const mounts = find(objs, 'Deployment', 'hubpo-control-plane')['spec']['template']['spec'][
+      'containers'
+    ][0]['volumeMounts'] as Obj[];
+    expect(mounts.find((m) => m['name'] === 'admin-tls')).toEqual({
+      name: 'admin-tls',
+      mountPath: DIR,
+      readOnly: true,
+    });
+    const endpoint = find(objs, 'ServiceMonitor', 'hubpo-control-plane')['spec']['endpoints'][0];
+    expect(endpoint).toMatchObject({
+      scheme: 'https',
+      tlsConfig: {
+        serverName: 'hubpo-control-plane.hubpo.svc',
+        ca: { secret: { name: 'cp-admin-tls', key: 'ca.crt' } },
+      },
+    });
+  });
+
+  it("gives a member cluster's operator the hub's CA from a Secret or a ConfigMap, else the system CAs", () => {
+    const fromSecret = objects(
+      render([], [...member, 'admin.tls.enabled=true', 'admin.tls.caSecret=hub-ca']),
+    );
+    expect(side(fromSecret, 'hubpo-operator')).toMatchObject({
+      env: { HUBPO_CONTROL_PLANE_URL: 'https://cp.example.com', HUBPO_CONTROL_PLANE_CA: `${DIR}/ca.crt` },
+      files: { [`${DIR}/ca.crt`]: 'hub-ca:ca.crt' },
+    });
+    const fromConfigMap = objects(
+      render([], [...member, 'admin.tls.enabled=true', 'admin.tls.caConfigMap=hub-ca']),
+    );
+    const operator = find(fromConfigMap, 'Deployment', 'hubpo-operator');
+    expect(side(fromConfigMap, 'hubpo-operator').env['HUBPO_CONTROL_PLANE_CA']).toBe(`${DIR}/ca.crt`);
+    const volume = (operator['spec']['template']['spec']['volumes'] as Obj[]).find(
+      (v) => v['name'] === 'admin-tls',
+    );
+    expect(volume?.['projected']['sources']).toEqual([
+      { configMap: { name: 'hub-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+    ]);
+    const systemCas = objects(render([], [...member, 'admin.tls.enabled=true']));
+    expect(side(systemCas, 'hubpo-operator')).toEqual({
+      env: { HUBPO_CONTROL_PLANE_URL: 'https://cp.example.com' },
+      files: {},
+      schemes: ['HTTP', 'HTTP', 'HTTP'],
+    });
+  });
+
+  it('uses it in the multi-cluster examples', () => {
+    const hub = objects(render(CASES['multi-cluster-hub']!));
+    expect(side(hub, 'hubpo-control-plane').env).toHaveProperty('HUBPO_ADMIN_TLS_CERT');
+    for (const member of ['multi-cluster-leaf', 'multi-cluster-grpc-member']) {
+      expect(side(objects(render(CASES[member]!)), 'hubpo-operator').files).toEqual({
+        [`${DIR}/ca.crt`]: 'hubpo-admin-ca:ca.crt',
+      });
+    }
+  });
+
+  it.each([
+    [['admin.tls.enabled=true'], /- admin\.tls\.serverSecret: /],
+    [['admin.tls.enabled=true', 'admin.tls.serverSecret=Bad_Name'], /- admin\.tls\.serverSecret: /],
+    [['admin.tls.tls=true'], /admin\.tls/],
+    [
+      [...member, 'admin.tls.enabled=true', 'admin.tls.caSecret=a', 'admin.tls.caConfigMap=b'],
+      /set caSecret or caConfigMap, not both/,
+    ],
+    [
+      [...member, 'controlPlane.remote.url=http://cp.example.com:9080', 'admin.tls.enabled=true'],
+      /controlPlane\.remote\.url is not https:\/\//,
+    ],
+    [[...member, 'admin.tls.caSecret=hub-ca'], /need admin\.tls\.enabled: true/],
+  ])('refuses %j', (sets, message) => {
+    const result = template([], sets);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('warns in NOTES when the cluster API would cross clusters in plaintext', () => {
+    const exposed = /WARNING: the control plane's admin and cluster API \(port 9080\) is exposed/;
+    const remote =
+      /WARNING: the operator reaches the remote control plane \(http:\/\/cp\.example\.com:9080\) in plaintext/;
+    expect(notes([])).not.toMatch(exposed);
+    expect(notes(['controlPlane.service.type=LoadBalancer'])).toMatch(exposed);
+    expect(
+      notes([
+        'controlPlane.service.type=LoadBalancer',
+        'admin.tls.enabled=true',
+        'admin.tls.serverSecret=cp-tls',
+      ]),
+    ).not.toMatch(exposed);
+    expect(notes([...member, 'controlPlane.remote.url=http://cp.example.com:9080'])).toMatch(remote);
+    expect(notes(member)).not.toMatch(/operator reaches the remote control plane/);
   });
 });
 

@@ -13,6 +13,11 @@ export interface ControlPlaneConfig {
   readonly adminToken: string;
   /** `host:port` of the admin REST API; port 0 picks a free port (see `ControlPlane.adminUrl`). */
   readonly adminAddr: string;
+  /**
+   * TLS of the admin listener (`HUBPO_ADMIN_TLS_*`): the admin API, the cluster API, `/metrics`
+   * and `/healthz` are served over HTTPS. Plaintext when absent.
+   */
+  readonly adminTls?: AdminTlsFiles;
   /** `host:port` of the gRPC ConfigDiscovery server; port 0 picks a free port. */
   readonly grpcAddr: string;
   /** TLS of the gRPC server (`HUBPO_GRPC_TLS_*`); plaintext when absent. */
@@ -69,6 +74,14 @@ export interface GrpcTlsFiles {
   readonly clientCaFile?: string;
 }
 
+/** PEM files of the admin listener's TLS; paths only, read when the listener starts (see GrpcTlsFiles). */
+export interface AdminTlsFiles {
+  /** Certificate chain, leaf first (`HUBPO_ADMIN_TLS_CERT`). */
+  readonly certFile: string;
+  /** Its private key (`HUBPO_ADMIN_TLS_KEY`). */
+  readonly keyFile: string;
+}
+
 export const CONFIG_DEFAULTS = Object.freeze({
   dataDir: './.hubpo',
   adminAddr: '127.0.0.1:9080',
@@ -118,6 +131,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     natsReplicas: natsReplicas(env),
     ...clusterApiFromEnv(env),
     ...grpcTlsFromEnv(env),
+    ...adminTlsFromEnv(env),
     adminToken,
     dataDir: nonEmpty(env['HUBPO_DATA_DIR']) ?? CONFIG_DEFAULTS.dataDir,
     adminAddr: address(env, 'HUBPO_ADMIN_ADDR', CONFIG_DEFAULTS.adminAddr),
@@ -196,6 +210,35 @@ function grpcTlsFromEnv(env: NodeJS.ProcessEnv): Pick<ControlPlaneConfig, 'grpcT
   return {
     grpcTls: { certFile, keyFile, ...(clientCaFile === undefined ? {} : { clientCaFile }) },
   };
+}
+
+/**
+ * `HUBPO_ADMIN_TLS_CERT` + `HUBPO_ADMIN_TLS_KEY` (both or neither) turn on HTTPS for the admin
+ * listener. Checked like the gRPC pair: readable PEM files and a key that matches the certificate.
+ */
+function adminTlsFromEnv(env: NodeJS.ProcessEnv): Pick<ControlPlaneConfig, 'adminTls'> {
+  const certFile = nonEmpty(env['HUBPO_ADMIN_TLS_CERT']);
+  const keyFile = nonEmpty(env['HUBPO_ADMIN_TLS_KEY']);
+  if (certFile === undefined && keyFile === undefined) return {};
+  if (certFile === undefined || keyFile === undefined) {
+    const missing = certFile === undefined ? 'HUBPO_ADMIN_TLS_CERT' : 'HUBPO_ADMIN_TLS_KEY';
+    const present = certFile === undefined ? 'HUBPO_ADMIN_TLS_KEY' : 'HUBPO_ADMIN_TLS_CERT';
+    throw new HubpoError(
+      'BAD_REQUEST',
+      `${missing} is required with ${present}: set both PEM files or neither`,
+    );
+  }
+  const cert = readPem('HUBPO_ADMIN_TLS_CERT', certFile, 'CERTIFICATE');
+  const key = readPem('HUBPO_ADMIN_TLS_KEY', keyFile, 'PRIVATE KEY');
+  try {
+    createSecureContext({ cert, key });
+  } catch {
+    throw new HubpoError(
+      'BAD_REQUEST',
+      'HUBPO_ADMIN_TLS_KEY does not match the certificate of HUBPO_ADMIN_TLS_CERT (or cannot be loaded)',
+    );
+  }
+  return { adminTls: { certFile, keyFile } };
 }
 
 /** Reads a PEM file that must hold a `-----BEGIN ...<label>-----` block; never echoes its content. */

@@ -35,7 +35,7 @@ import { createUsagePipeline } from './usage/usage-pipeline.js';
 
 /** A running control plane (everything in this process). */
 export interface ControlPlane {
-  /** `http://host:port` of the admin API. */
+  /** `http(s)://host:port` of the admin API (https with `adminTls`). */
   readonly adminUrl: string;
   /** `host:port` of the gRPC ConfigDiscovery server. */
   readonly grpcAddress: string;
@@ -167,7 +167,7 @@ async function assemble(
     usage: usage.router,
     secrets: secrets.router,
   });
-  const admin = new AdminServer(app, config.adminAddr, logger);
+  const admin = new AdminServer(app, config.adminAddr, logger, config.adminTls);
   const runners: Runner[] = [
     registry,
     pipeline,

@@ -80,4 +80,29 @@ describe('operator configFromEnv', () => {
     expect(() => configFromEnv({ ...base, HUBPO_HEALTH_ADDR: '9092' }, noFile)).toThrow(/HUBPO_HEALTH_ADDR/);
     expect(() => configFromEnv({ ...base, HUBPO_REGION: 'us east' }, noFile)).toThrow(/HUBPO_REGION/);
   });
+
+  it('reads HUBPO_CONTROL_PLANE_CA for an https URL and names it when the file is unusable', () => {
+    const files = (path: string): string => {
+      if (path === '/etc/hubpo/ca.crt')
+        return '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      if (path === '/etc/hubpo/key.pem') return '-----BEGIN PRIVATE KEY-----\n';
+      throw Object.assign(new Error('absent'), { code: 'ENOENT' });
+    };
+    expect(configFromEnv(base, files).controlPlaneCaFile).toBeUndefined();
+    expect(
+      configFromEnv({ ...base, HUBPO_CONTROL_PLANE_CA: '/etc/hubpo/ca.crt' }, files).controlPlaneCaFile,
+    ).toBe('/etc/hubpo/ca.crt');
+    expect(() => configFromEnv({ ...base, HUBPO_CONTROL_PLANE_CA: '/nope/ca.crt' }, files)).toThrow(
+      /HUBPO_CONTROL_PLANE_CA: cannot read "\/nope\/ca.crt" \(ENOENT\)/,
+    );
+    expect(() => configFromEnv({ ...base, HUBPO_CONTROL_PLANE_CA: '/etc/hubpo/key.pem' }, files)).toThrow(
+      /HUBPO_CONTROL_PLANE_CA: .* holds no PEM CERTIFICATE/,
+    );
+    expect(() =>
+      configFromEnv(
+        { ...base, HUBPO_CONTROL_PLANE_URL: 'http://cp:9080', HUBPO_CONTROL_PLANE_CA: '/etc/hubpo/ca.crt' },
+        files,
+      ),
+    ).toThrow(/HUBPO_CONTROL_PLANE_CA needs an https HUBPO_CONTROL_PLANE_URL/);
+  });
 });

@@ -7,6 +7,11 @@ import type { KubeconfigSource } from './kube/client-node-kube-client.js';
 export interface OperatorConfig {
   /** Base URL of the control plane's API (`https://hubpo-cp.example.com`). */
   readonly controlPlaneUrl: string;
+  /**
+   * PEM CA bundle that an https control plane's certificate must chain to
+   * (`HUBPO_CONTROL_PLANE_CA`); the system CAs when absent.
+   */
+  readonly controlPlaneCaFile?: string;
   readonly bootstrapToken: string;
   /** This cluster's name (a DNS label), as placements and gateways name it. */
   readonly cluster: string;
@@ -95,6 +100,7 @@ export function configFromEnv(
   if (!/^https?:\/\/[^/]+/.test(controlPlaneUrl)) {
     throw new HubpoError('BAD_REQUEST', 'HUBPO_CONTROL_PLANE_URL must be an http(s) URL');
   }
+  const controlPlaneCaFile = controlPlaneCa(env, controlPlaneUrl, readFile);
   const cluster = required(env, 'HUBPO_CLUSTER');
   if (!DNS_LABEL.test(cluster) || cluster.length > 63) {
     throw new HubpoError('BAD_REQUEST', `HUBPO_CLUSTER must be a lowercase DNS label, got "${cluster}"`);
@@ -108,6 +114,7 @@ export function configFromEnv(
   }
   return defaultOperatorConfig({
     controlPlaneUrl,
+    ...(controlPlaneCaFile === undefined ? {} : { controlPlaneCaFile }),
     bootstrapToken: required(env, 'HUBPO_BOOTSTRAP_TOKEN'),
     cluster,
     ...(cloud === undefined ? {} : { cloud }),
@@ -128,6 +135,40 @@ export function configFromEnv(
     // client-node reads KUBECONFIG itself (paths joined by ':'); unset: ~/.kube/config, then in-cluster.
     kubeconfig: 'default',
   });
+}
+
+/**
+ * `HUBPO_CONTROL_PLANE_CA`: checked here (readable, holds a PEM certificate) so a wrong mount stops
+ * the start with the variable named. Only meaningful for an https URL: with http it is an error,
+ * since a CA that is never used hides a control plane reached in plaintext.
+ */
+function controlPlaneCa(
+  env: NodeJS.ProcessEnv,
+  url: string,
+  readFile: (path: string) => string,
+): string | undefined {
+  const path = nonEmpty(env['HUBPO_CONTROL_PLANE_CA']);
+  if (path === undefined) return undefined;
+  if (!/^https:/i.test(url)) {
+    throw new HubpoError(
+      'BAD_REQUEST',
+      'HUBPO_CONTROL_PLANE_CA needs an https HUBPO_CONTROL_PLANE_URL (the CA verifies the control plane TLS certificate)',
+    );
+  }
+  let pem: string;
+  try {
+    pem = readFile(path);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new HubpoError(
+      'BAD_REQUEST',
+      `HUBPO_CONTROL_PLANE_CA: cannot read "${path}" (${typeof code === 'string' ? code : 'unreadable'})`,
+    );
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new HubpoError('BAD_REQUEST', `HUBPO_CONTROL_PLANE_CA: "${path}" holds no PEM CERTIFICATE`);
+  }
+  return path;
 }
 
 function readText(path: string): string {

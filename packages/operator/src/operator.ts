@@ -39,7 +39,9 @@ export interface OperatorHooks {
 export async function createOperator(config: OperatorConfig, hooks: OperatorHooks = {}): Promise<Operator> {
   const logger = (hooks.logger ?? createLogger(config.logLevel)).child({ pod: config.identity });
   const kube = hooks.kube ?? createKubeClient(config.kubeconfig);
-  const controlPlane = new ControlPlaneClient(config.controlPlaneUrl);
+  const controlPlane = new ControlPlaneClient(config.controlPlaneUrl, {
+    ...(config.controlPlaneCaFile === undefined ? {} : { caFile: config.controlPlaneCaFile }),
+  });
   let session: LeaderSession | undefined;
   const elector = new LeaderElector({
     client: kube,
@@ -90,6 +92,7 @@ export async function createOperator(config: OperatorConfig, hooks: OperatorHook
       stopping ??= (async () => {
         await elector.stop();
         await health.stop();
+        await controlPlane.close();
         logger.info('operator stopped');
       })();
       return stopping;

@@ -1,5 +1,6 @@
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
+import type { ServiceDefinition } from '@grpc/proto-loader';
 import { HubpoError } from '@hubpo/core';
 
 /** This package's codecs for the two messages of one gRPC method. */
@@ -24,7 +25,8 @@ export function bidiMethodDefinition<Req, Res>(
 ): MethodDefinition<Req, Res> {
   // The generated descriptor is plain JSON; proto-loader types it with its own protobufjs copy.
   const entry = fromJSON(descriptor as Parameters<typeof fromJSON>[0], {})[service];
-  const loaded = entry !== undefined && method in entry ? entry[method] : undefined;
+  // Message and enum definitions carry a `format`; a service is a map of its methods.
+  const loaded = entry === undefined || 'format' in entry ? undefined : (entry as ServiceDefinition)[method];
   if (loaded === undefined || !loaded.requestStream || !loaded.responseStream) {
     throw new HubpoError('INTERNAL', `descriptor lacks the bidirectional ${service}/${method}`);
   }

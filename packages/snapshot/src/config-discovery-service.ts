@@ -11,9 +11,7 @@ import type {
   UntypedServiceImplementation,
   handleBidiStreamingCall,
 } from '@grpc/grpc-js';
-import { fromJSON } from '@grpc/proto-loader';
-import type { MethodDefinition as LoaderMethodDefinition } from '@grpc/proto-loader';
-import { HubpoError } from '@hubpo/core';
+import { bidiMethodDefinition } from './bidi-method-definition.js';
 import {
   decodeDiscoveryRequest,
   decodeDiscoveryResponse,
@@ -69,18 +67,13 @@ let clientConstructor: ConfigDiscoveryClientConstructor | undefined;
  */
 export function configDiscoveryServiceDefinition(): ConfigDiscoveryServiceDefinition {
   if (definition !== undefined) return definition;
-  // The generated descriptor is plain JSON; proto-loader types it with its own protobufjs copy.
-  const loaded = fromJSON(configV1Descriptor as Parameters<typeof fromJSON>[0], {})[
-    CONFIG_DISCOVERY_SERVICE_NAME
-  ];
-  const method = loaded !== undefined && 'StreamConfig' in loaded ? loaded['StreamConfig'] : undefined;
-  if (method === undefined || !method.requestStream || !method.responseStream) {
-    throw new HubpoError(
-      'INTERNAL',
-      `descriptor lacks the bidirectional ${CONFIG_DISCOVERY_SERVICE_NAME}/StreamConfig`,
-    );
-  }
-  definition = Object.freeze({ StreamConfig: typedMethod(method) });
+  const method = bidiMethodDefinition(configV1Descriptor, CONFIG_DISCOVERY_SERVICE_NAME, 'StreamConfig', {
+    encodeRequest: encodeDiscoveryRequest,
+    decodeRequest: decodeDiscoveryRequest,
+    encodeResponse: encodeDiscoveryResponse,
+    decodeResponse: decodeDiscoveryResponse,
+  });
+  definition = Object.freeze({ StreamConfig: method });
   return definition;
 }
 
@@ -99,16 +92,4 @@ export function loadConfigDiscovery(): {
     } as unknown as ConfigDiscoveryClientConstructor;
   }
   return { service, Client: clientConstructor };
-}
-
-function typedMethod(
-  method: LoaderMethodDefinition<object, object>,
-): MethodDefinition<DiscoveryRequest, DiscoveryResponse> {
-  return {
-    ...method,
-    requestSerialize: encodeDiscoveryRequest,
-    requestDeserialize: decodeDiscoveryRequest,
-    responseSerialize: encodeDiscoveryResponse,
-    responseDeserialize: decodeDiscoveryResponse,
-  };
 }

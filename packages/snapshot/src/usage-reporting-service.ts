@@ -11,9 +11,7 @@ import type {
   UntypedServiceImplementation,
   handleBidiStreamingCall,
 } from '@grpc/grpc-js';
-import { fromJSON } from '@grpc/proto-loader';
-import type { MethodDefinition as LoaderMethodDefinition } from '@grpc/proto-loader';
-import { HubpoError } from '@hubpo/core';
+import { bidiMethodDefinition } from './bidi-method-definition.js';
 import { usageV1Descriptor } from './generated/index.js';
 import { MessageCodec, loadRoot, wireLong, wireUint32 } from './proto-codec.js';
 import { usageRecordFromWire, usageRecordToWire } from './usage-record.js';
@@ -122,30 +120,17 @@ export function loadUsageReporting(): {
   readonly Client: UsageReportingClientConstructor;
 } {
   if (loaded !== undefined) return loaded;
-  const definitions = fromJSON(usageV1Descriptor as Parameters<typeof fromJSON>[0], {});
-  const entry = definitions[USAGE_REPORTING_SERVICE_NAME];
-  const method = entry !== undefined && 'Report' in entry ? entry['Report'] : undefined;
-  if (method === undefined || !method.requestStream || !method.responseStream) {
-    throw new HubpoError(
-      'INTERNAL',
-      `descriptor lacks the bidirectional ${USAGE_REPORTING_SERVICE_NAME}/Report`,
-    );
-  }
-  const service: UsageReportingServiceDefinition = Object.freeze({ Report: typedMethod(method) });
+  const method = bidiMethodDefinition(usageV1Descriptor, USAGE_REPORTING_SERVICE_NAME, 'Report', {
+    encodeRequest: encodeUsageBatch,
+    decodeRequest: decodeUsageBatch,
+    encodeResponse: encodeUsageAck,
+    decodeResponse: decodeUsageAck,
+  });
+  const service: UsageReportingServiceDefinition = Object.freeze({ Report: method });
   const Client = makeClientConstructor(
     service,
     USAGE_REPORTING_SERVICE_NAME,
   ) as unknown as UsageReportingClientConstructor;
   loaded = Object.freeze({ service, Client });
   return loaded;
-}
-
-function typedMethod(method: LoaderMethodDefinition<object, object>): MethodDefinition<UsageBatch, UsageAck> {
-  return {
-    ...method,
-    requestSerialize: encodeUsageBatch,
-    requestDeserialize: decodeUsageBatch,
-    responseSerialize: encodeUsageAck,
-    responseDeserialize: decodeUsageAck,
-  };
 }

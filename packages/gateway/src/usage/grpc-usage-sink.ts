@@ -5,8 +5,8 @@ import type { UsageAck, UsageBatch, UsageReportingClient } from '@hubpo/snapshot
 import type { Telemetry } from '@hubpo/telemetry';
 import type { Logger } from 'pino';
 import type { UsageRecord, UsageSink } from '../ai/usage-sink.js';
-import { Backoff } from '../config/backoff.js';
 import { UsageBuffer } from './usage-buffer.js';
+import { UsageSendScheduler } from './usage-send-scheduler.js';
 import type { UsageSinkStats } from './usage-sink-stats.js';
 
 export interface GrpcUsageSinkOptions {
@@ -40,8 +40,6 @@ const DEFAULTS = Object.freeze({
   maxBatch: 500,
   maxInFlightBatches: 4,
   ackTimeoutMs: 10_000,
-  retryInitialMs: 200,
-  retryMaxMs: 5_000,
 });
 
 /**
@@ -58,7 +56,7 @@ const DEFAULTS = Object.freeze({
 export class GrpcUsageSink implements UsageSink {
   readonly #o: GrpcUsageSinkOptions;
   readonly #buffer: UsageBuffer;
-  readonly #backoff: Backoff;
+  readonly #sender: UsageSendScheduler;
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
   readonly #ackTimeoutMs: number;
@@ -68,11 +66,7 @@ export class GrpcUsageSink implements UsageSink {
   #call: ReportCall | undefined;
   #connected = false;
   #nextBatchId = 0;
-  #scheduled = false;
-  #retry: NodeJS.Timeout | undefined;
   #ackTimer: NodeJS.Timeout | undefined;
-  #stopped = false;
-  #outage = false;
 
   constructor(options: GrpcUsageSinkOptions) {
     this.#o = options;
@@ -84,15 +78,17 @@ export class GrpcUsageSink implements UsageSink {
     this.#maxBatch = options.maxBatch ?? DEFAULTS.maxBatch;
     this.#maxInFlight = options.maxInFlightBatches ?? DEFAULTS.maxInFlightBatches;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? DEFAULTS.ackTimeoutMs;
-    this.#backoff = new Backoff({
-      initialMs: options.retryInitialMs ?? DEFAULTS.retryInitialMs,
-      maxMs: options.retryMaxMs ?? DEFAULTS.retryMaxMs,
+    this.#sender = new UsageSendScheduler({
+      retryInitialMs: options.retryInitialMs,
+      retryMaxMs: options.retryMaxMs,
+      ready: () => this.#client !== undefined,
+      pump: () => this.#pump(),
     });
   }
 
   /** Creates the channel; the stream opens with the first records (and reopens after failures). */
   start(): void {
-    if (this.#client !== undefined || this.#stopped) return;
+    if (this.#client !== undefined || this.#sender.stopped) return;
     const { Client } = loadUsageReporting();
     this.#client = new Client(this.#o.target, this.#o.credentials ?? grpcCredentials.createInsecure(), {
       'grpc.keepalive_time_ms': 30_000,
@@ -101,11 +97,11 @@ export class GrpcUsageSink implements UsageSink {
       'grpc.max_reconnect_backoff_ms': 5_000,
       ...this.#o.channelOptions,
     });
-    this.#schedule();
+    this.#sender.schedule();
   }
 
   record(rec: UsageRecord): void {
-    if (this.#buffer.record(rec)) this.#schedule();
+    if (this.#buffer.record(rec)) this.#sender.schedule();
   }
 
   stats(): UsageSinkStats {
@@ -124,8 +120,7 @@ export class GrpcUsageSink implements UsageSink {
   async stop(flushTimeoutMs = 5_000): Promise<void> {
     if (!this.#buffer.close()) return;
     const flushed = await this.flush(flushTimeoutMs);
-    this.#stopped = true;
-    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#sender.stop();
     this.#clearAckTimer();
     const lost = this.#buffer.discardRemaining(flushed);
     if (lost > 0) {
@@ -141,23 +136,9 @@ export class GrpcUsageSink implements UsageSink {
     this.#client?.close();
   }
 
-  /** Sending runs in a later turn of the event loop, never inside `record()`. */
-  #schedule(): void {
-    if (this.#scheduled || this.#stopped || this.#client === undefined || this.#retry !== undefined) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#pump();
-    });
-  }
-
   #pump(): void {
-    while (
-      this.#pending.size < this.#maxInFlight &&
-      this.#buffer.queued > 0 &&
-      this.#retry === undefined &&
-      !this.#stopped
-    ) {
+    // Runs from the scheduler, in a later turn of the event loop, never inside `record()`.
+    while (this.#pending.size < this.#maxInFlight && this.#buffer.queued > 0 && this.#sender.sending) {
       const records = this.#takeBatch();
       if (records.length === 0) break;
       const call = this.#call ?? this.#open();
@@ -211,14 +192,12 @@ export class GrpcUsageSink implements UsageSink {
     } else {
       this.#buffer.published(ack.stored, ack.duplicates);
       if (ack.invalid > 0) this.#buffer.drop('invalid', ack.invalid);
-      this.#backoff.reset();
-      if (this.#outage) {
-        this.#outage = false;
+      if (this.#sender.succeeded()) {
         this.#o.logger.info({ queued: this.#buffer.queued }, 'usage records are reported again');
       }
     }
     this.#buffer.wakeIfIdle();
-    this.#schedule();
+    this.#sender.schedule();
   }
 
   /** The stream ended (control plane gone, stopping, or refused it): resend what was not acknowledged. */
@@ -229,9 +208,9 @@ export class GrpcUsageSink implements UsageSink {
     this.#clearAckTimer();
     const unacked = this.#buffer.inFlight;
     this.#requeuePending();
-    if (this.#stopped) return;
+    if (this.#sender.stopped) return;
     if (status.code === GrpcStatus.OK && unacked === 0) {
-      this.#schedule();
+      this.#sender.schedule();
       return;
     }
     this.#buffer.failed();
@@ -255,19 +234,12 @@ export class GrpcUsageSink implements UsageSink {
 
   /** After a failure nothing is sent until the backoff delay passed. */
   #pause(reason: string): void {
-    if (this.#retry !== undefined || this.#stopped) return;
-    if (!this.#outage) {
-      this.#outage = true;
+    if (this.#sender.pause()) {
       this.#o.logger.warn(
         { target: this.#o.target, reason, queued: this.#buffer.queued },
         'usage records cannot be reported to the control plane; buffering and retrying',
       );
     }
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      this.#schedule();
-    }, this.#backoff.next());
-    this.#retry.unref();
   }
 
   /** One timer for the oldest unacknowledged batch (re-armed after each ACK). */

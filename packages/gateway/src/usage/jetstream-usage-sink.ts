@@ -5,9 +5,9 @@ import { connect } from 'nats';
 import type { ConnectionOptions, JetStreamClient, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import type { UsageRecord, UsageSink } from '../ai/usage-sink.js';
-import { Backoff } from '../config/backoff.js';
 import { redactUrl } from '../gateway-config.js';
 import { UsageBuffer } from './usage-buffer.js';
+import { UsageSendScheduler } from './usage-send-scheduler.js';
 import type { UsageSinkStats } from './usage-sink-stats.js';
 
 // Re-exported where it was first declared, so existing imports keep working.
@@ -40,8 +40,6 @@ const DEFAULTS = Object.freeze({
   maxQueue: 10_000,
   maxInFlight: 128,
   publishTimeoutMs: 5_000,
-  retryInitialMs: 200,
-  retryMaxMs: 5_000,
 });
 
 /**
@@ -61,17 +59,12 @@ export class JetStreamUsageSink implements UsageSink {
   readonly #o: JetStreamUsageSinkOptions;
   readonly #buffer: UsageBuffer;
   readonly #subject: string;
-  readonly #backoff: Backoff;
+  readonly #sender: UsageSendScheduler;
   readonly #maxInFlight: number;
   readonly #publishTimeoutMs: number;
   #nc: NatsConnection | undefined;
   #js: JetStreamClient | undefined;
   #online = false;
-  #scheduled = false;
-  #retry: NodeJS.Timeout | undefined;
-  /** Set when stop() gave up waiting: nothing is published any more. */
-  #stopped = false;
-  #outage = false;
   #running: Promise<void> | undefined;
   #wakeConnectLoop: (() => void) | undefined;
 
@@ -85,9 +78,12 @@ export class JetStreamUsageSink implements UsageSink {
     this.#subject = usageSubject(options.cluster);
     this.#maxInFlight = options.maxInFlight ?? DEFAULTS.maxInFlight;
     this.#publishTimeoutMs = options.publishTimeoutMs ?? DEFAULTS.publishTimeoutMs;
-    this.#backoff = new Backoff({
-      initialMs: options.retryInitialMs ?? DEFAULTS.retryInitialMs,
-      maxMs: options.retryMaxMs ?? DEFAULTS.retryMaxMs,
+    // Its backoff also paces the connection attempts.
+    this.#sender = new UsageSendScheduler({
+      retryInitialMs: options.retryInitialMs,
+      retryMaxMs: options.retryMaxMs,
+      ready: () => this.#online,
+      pump: () => this.#pump(),
     });
   }
 
@@ -97,7 +93,7 @@ export class JetStreamUsageSink implements UsageSink {
   }
 
   record(rec: UsageRecord): void {
-    if (this.#buffer.record(rec)) this.#schedule();
+    if (this.#buffer.record(rec)) this.#sender.schedule();
   }
 
   stats(): UsageSinkStats {
@@ -118,8 +114,7 @@ export class JetStreamUsageSink implements UsageSink {
     if (!this.#buffer.close()) return;
     // Waits for the connection too: records buffered before NATS was reached still go out.
     const flushed = await this.flush(flushTimeoutMs);
-    this.#stopped = true;
-    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#sender.stop(); // nothing is published any more
     this.#wakeConnectLoop?.();
     const lost = this.#buffer.discardRemaining(flushed);
     if (lost > 0) {
@@ -133,7 +128,8 @@ export class JetStreamUsageSink implements UsageSink {
   async #connectLoop(): Promise<void> {
     const servers = this.#o.servers.split(',').map((s) => s.trim());
     const where = redactUrl(this.#o.servers);
-    while (!this.#stopped) {
+    const backoff = this.#sender.backoff;
+    while (!this.#sender.stopped) {
       try {
         const nc = await connect(
           configNatsConnectionOptions(servers, {
@@ -142,21 +138,21 @@ export class JetStreamUsageSink implements UsageSink {
             ...this.#o.connection,
           }),
         );
-        if (this.#stopped) {
+        if (this.#sender.stopped) {
           await nc.close();
           return;
         }
         this.#nc = nc;
         this.#js = nc.jetstream();
         this.#online = true;
-        this.#backoff.reset();
+        backoff.reset();
         this.#o.logger.info({ servers: where, subject: this.#subject }, 'usage records publish to NATS');
         void this.#followStatus(nc);
-        this.#schedule();
+        this.#sender.schedule();
         return;
       } catch (err) {
-        const delay = this.#backoff.next();
-        if (this.#backoff.attempts === 1) {
+        const delay = backoff.next();
+        if (backoff.attempts === 1) {
           this.#o.logger.warn(
             { servers: where, err: errorMessage(err) },
             'NATS unreachable; buffering usage records',
@@ -186,36 +182,22 @@ export class JetStreamUsageSink implements UsageSink {
           { queued: this.#buffer.queued },
           'NATS reconnected; publishing buffered usage records',
         );
-        this.#resume();
+        this.#sender.resume();
       }
     }
     this.#online = false;
   }
 
-  /** Publishing runs in a later turn of the event loop, never inside `record()`. */
-  #schedule(): void {
-    if (this.#scheduled || this.#stopped || !this.#online || this.#retry !== undefined) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#pump();
-    });
-  }
-
   #pump(): void {
-    while (
-      this.#buffer.inFlight < this.#maxInFlight &&
-      this.#online &&
-      this.#retry === undefined &&
-      !this.#stopped
-    ) {
+    // Runs from the scheduler, in a later turn of the event loop, never inside `record()`.
+    while (this.#buffer.inFlight < this.#maxInFlight && this.#online && this.#sender.sending) {
       const rec = this.#buffer.shift();
       if (rec === undefined) break;
       this.#buffer.sent(1);
       void this.#publish(rec).finally(() => {
         this.#buffer.settled(1);
         this.#buffer.wakeIfIdle();
-        this.#schedule();
+        this.#sender.schedule();
       });
     }
   }
@@ -231,11 +213,9 @@ export class JetStreamUsageSink implements UsageSink {
         timeout: this.#publishTimeoutMs,
       });
       this.#buffer.published(ack.duplicate ? 0 : 1, ack.duplicate ? 1 : 0);
-      if (this.#outage) {
-        this.#outage = false;
+      if (this.#sender.succeeded()) {
         this.#o.logger.info({ queued: this.#buffer.queued }, 'usage records publish again');
       }
-      this.#backoff.reset();
     } catch (err) {
       this.#buffer.failed();
       this.#requeue(rec);
@@ -249,25 +229,11 @@ export class JetStreamUsageSink implements UsageSink {
 
   /** After a failure nothing is published until the backoff delay passed. */
   #pause(err: unknown): void {
-    if (this.#retry !== undefined || this.#stopped) return;
-    if (!this.#outage) {
-      this.#outage = true;
+    if (this.#sender.pause()) {
       this.#o.logger.warn(
         { err: errorMessage(err), queued: this.#buffer.queued },
         'usage records cannot be published (NATS or the HUBPO_USAGE stream unavailable); retrying',
       );
     }
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      this.#schedule();
-    }, this.#backoff.next());
-    this.#retry.unref();
-  }
-
-  #resume(): void {
-    if (this.#retry !== undefined) clearTimeout(this.#retry);
-    this.#retry = undefined;
-    this.#backoff.reset();
-    this.#schedule();
   }
 }

@@ -1,37 +1,15 @@
-import { pino } from 'pino';
 import type { UsageRecord } from '../ai/usage-sink.js';
+import {
+  silentLogger,
+  usageRecord as aUsageRecord,
+} from '../../test/integration/usage/usage-stream-fixtures.js';
 import { UsageBuffer } from './usage-buffer.js';
 
-function usageRecord(requestId: string): UsageRecord {
-  return {
-    requestId,
-    startedAtUnixMs: 1_767_225_600_000,
-    finishedAtUnixMs: 1_767_225_601_000,
-    consumer: 'team-a',
-    route: 'default/chat',
-    model: 'chat',
-    provider: 'openai',
-    target: 'primary',
-    inputTokens: 100,
-    cachedInputTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    outputTokens: 50,
-    estimated: false,
-    costMicros: 42,
-    currency: 'USD',
-    latencyMs: 800,
-    timeToFirstTokenMs: 120,
-    statusCode: 200,
-    errorCode: '',
-    stream: false,
-    aborted: false,
-    unpriced: false,
-  };
-}
+// The integration tier's factory (pure; nothing in it starts a process or a connection).
+const usageRecord = (requestId: string): UsageRecord => aUsageRecord({ requestId });
 
 function buffer(maxQueue = 4): UsageBuffer {
-  return new UsageBuffer({ logger: pino({ level: 'silent' }), maxQueue });
+  return new UsageBuffer({ logger: silentLogger, maxQueue });
 }
 
 function ids(b: UsageBuffer): string[] {

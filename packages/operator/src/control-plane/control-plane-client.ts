@@ -1,8 +1,13 @@
 /*
- * The control plane's cluster API (ADR 0006), as the operator calls it. Plain fetch: JSON
+ * The control plane's cluster API (ADR 0006), as the operator calls it. undici fetch: JSON
  * bodies, bearer tokens, a timeout per call; failures become ControlPlaneError with the
- * problem+json the control plane answered.
+ * problem+json the control plane answered. An https URL is verified against the system CAs, or
+ * only against `caFile` (HUBPO_CONTROL_PLANE_CA) when one is given.
  */
+import { readFileSync } from 'node:fs';
+import { HubpoError } from '@hubpo/core';
+import { Agent, fetch } from 'undici';
+import type { Response } from 'undici';
 
 export interface FieldIssue {
   readonly path: string;
@@ -68,13 +73,47 @@ export interface StatusPage {
   readonly items: readonly RemoteStatus[];
 }
 
+export interface ControlPlaneClientOptions {
+  /** Per-call timeout, except the long poll (its wait plus 15 s). */
+  readonly timeoutMs?: number;
+  /**
+   * PEM CA bundle (`HUBPO_CONTROL_PLANE_CA`) that an https control plane's certificate must chain
+   * to, instead of the system CAs. Read once, here; ignored for an http URL.
+   */
+  readonly caFile?: string;
+}
+
+/** TLS verification failures, reported with a hint at HUBPO_CONTROL_PLANE_CA. */
+const UNTRUSTED_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 export class ControlPlaneClient {
   readonly #base: string;
   readonly #timeoutMs: number;
+  /** Set when a CA bundle is given for an https URL; holds pooled connections until `close`. */
+  readonly #dispatcher: Agent | undefined;
 
-  constructor(baseUrl: string, timeoutMs = 15_000) {
+  constructor(baseUrl: string, options: ControlPlaneClientOptions = {}) {
     this.#base = `${baseUrl.replace(/\/+$/, '')}/api/v1/clusters`;
-    this.#timeoutMs = timeoutMs;
+    this.#timeoutMs = options.timeoutMs ?? 15_000;
+    const https = /^https:/i.test(baseUrl);
+    this.#dispatcher =
+      https && options.caFile !== undefined
+        ? new Agent({ connect: { ca: readCaFile(options.caFile) } })
+        : undefined;
+  }
+
+  /** Closes the connections of this client's own CA-pinned pool (no-op without one). */
+  async close(): Promise<void> {
+    await this.#dispatcher?.close();
   }
 
   register(bootstrapToken: string, request: RegisterRequest): Promise<{ readonly token: string }> {
@@ -151,15 +190,12 @@ export class ControlPlaneClient {
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+        ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
       });
     } catch (err) {
-      throw new ControlPlaneError(
-        0,
-        `control plane unreachable: ${err instanceof Error ? err.message : String(err)}`,
-        '',
-        [],
-        { cause: err },
-      );
+      throw new ControlPlaneError(0, `control plane unreachable: ${describeFailure(err)}`, '', [], {
+        cause: err,
+      });
     }
     const text = await res.text().catch(() => '');
     const parsed = parseJson(text);
@@ -195,4 +231,34 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+function readCaFile(path: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new HubpoError(
+      'BAD_REQUEST',
+      `HUBPO_CONTROL_PLANE_CA: cannot read "${path}" (${typeof code === 'string' ? code : String(err)})`,
+    );
+  }
+  if (!pem.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+    throw new HubpoError('BAD_REQUEST', `HUBPO_CONTROL_PLANE_CA: "${path}" holds no PEM CERTIFICATE`);
+  }
+  return pem;
+}
+
+/** fetch says only "fetch failed"; the reason (refused, TLS, timeout) is in its cause. */
+function describeFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // Duck-typed: the cause may come from another realm (node:tls errors under a test VM).
+  const cause = (err as { cause?: { message?: unknown; code?: unknown } } | null)?.cause;
+  if (typeof cause?.message !== 'string') return message;
+  const code = typeof cause.code === 'string' ? cause.code : undefined;
+  if (code !== undefined && UNTRUSTED_CERT_CODES.has(code)) {
+    return `the control plane's TLS certificate is not trusted (${code}: ${cause.message}); set HUBPO_CONTROL_PLANE_CA to the CA bundle that signed it`;
+  }
+  return `${message}: ${code === undefined ? '' : `${code} `}${cause.message}`;
 }
