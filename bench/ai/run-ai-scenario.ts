@@ -27,6 +27,7 @@ import { watchCore } from './watch-core.js';
 import { chatBody, runOpenLoop, runTtfbClient, runWrkPost, writeWrkScript } from './load-clients.js';
 import type { ChatCall } from './load-clients.js';
 import { nginxAvailable } from '../lib/nginx.mjs';
+import { pinTree } from '../lib/pin-tree.mjs';
 
 export interface AiScenarioOptions {
   /** Repository root. */
@@ -72,17 +73,35 @@ export async function runAiScenario(o: AiScenarioOptions): Promise<void> {
       'x-portkey-custom-host': `${upstream.baseUrl}/v1`,
     };
     await seedHubpoAi(o.admin, { model: MODEL, upstreamUrl: upstream.baseUrl, apiKey: API_KEY });
-    const hubpo = await startHubpo({
-      root: o.root,
-      core: o.proxyCore,
-      port: await getFreePort(),
-      adminPort: await getFreePort(),
-      grpcTarget: o.grpcTarget,
-      dataDir: join(o.tmp, 'gw-ai'),
-    });
-    cleanups.push(() => hubpo.stop());
-    await waitUntilServing({ url: `${hubpo.baseUrl}/v1/chat/completions`, headers }, plain);
-    await verify({ url: `${hubpo.baseUrl}/v1/chat/completions`, headers }, plain, stream); // fail fast
+    // A Hubpo gateway process configured by the control plane, serving once its config applied.
+    // Like every other proxy it is started right before its own measurement (a first one here
+    // only checks the setup, so a broken gateway fails the run before minutes of measuring).
+    const startServingHubpo = async (): Promise<Subject> => {
+      const hubpo = await startHubpo({
+        root: o.root,
+        core: o.proxyCore,
+        port: await getFreePort(),
+        adminPort: await getFreePort(),
+        grpcTarget: o.grpcTarget,
+        dataDir: join(o.tmp, `gw-ai-${Date.now()}`),
+      });
+      try {
+        await waitUntilServing({ url: `${hubpo.baseUrl}/v1/chat/completions`, headers }, plain);
+      } catch (err) {
+        await hubpo.stop();
+        throw err;
+      }
+      return hubpo;
+    };
+    const check = await startServingHubpo();
+    try {
+      await verify({ url: `${check.baseUrl}/v1/chat/completions`, headers }, plain, stream); // fail fast
+    } finally {
+      await check.stop();
+    }
+    // Everything but the measured proxies off the proxy core: this process (the control plane,
+    // which stores Hubpo's usage records) and Postgres with its backends join the load core.
+    pinTree(process.pid, o.loadCore);
 
     const measure = async (id: SubjectId, name: string, subject: Subject): Promise<SubjectFigures> => {
       const call: ChatCall = { url: `${subject.baseUrl}/v1/chat/completions`, headers };
@@ -174,7 +193,7 @@ export async function runAiScenario(o: AiScenarioOptions): Promise<void> {
         startPortkey(o.root, o.proxyCore, await getFreePort()),
       ),
     );
-    rows.push(await measure('hubpo', 'Hubpo gateway (API key auth)', hubpo));
+    rows.push(await alone('hubpo', 'Hubpo gateway (API key auth)', startServingHubpo));
 
     const checks = checkTargets(rows, RATE);
     const loadAverage = { start: loadStart, end: loadavg()[0] ?? 0 };

@@ -145,6 +145,9 @@ rendered Secret, so generated values (which differ on every `helm template`) do 
 a Secret you manage yourself (existingSecret) is not seen here: restart the pods after changing it. */}}
 {{- define "hubpo.secretsChecksum" -}}
 {{- $in := dict "secrets" .Values.secrets "database" .Values.controlPlane.database "nats" .Values.nats.external -}}
+{{- if .Values.grpc.auth.enabled -}}
+{{- $_ := set $in "grpcAuth" .Values.grpc.auth -}}
+{{- end -}}
 {{- toJson $in | sha256sum -}}
 {{- end -}}
 
@@ -304,6 +307,36 @@ ca.crt only); the client certificate (mutual) always from gatewaySecret. */}}
 - name: grpc-tls
   mountPath: {{ include "hubpo.grpcTlsDir" . }}
   readOnly: true
+{{- end -}}
+
+{{/* gRPC bearer token (grpc.auth) ------------------------------------------------------------
+One token for the control plane and this release's gRPC gateways, from grpc.auth.existingSecret
+or the Secret <release>-hubpo-grpc-auth the chart renders (secrets.yaml). */}}
+
+{{- define "hubpo.grpcAuthSecretName" -}}
+{{- default (printf "%s-grpc-auth" (include "hubpo.fullname" .)) .Values.grpc.auth.existingSecret -}}
+{{- end -}}
+
+{{- define "hubpo.grpcAuthSecretKey" -}}
+{{- if .Values.grpc.auth.existingSecret -}}
+{{- .Values.grpc.auth.existingSecretKey -}}
+{{- else -}}
+grpc-token
+{{- end -}}
+{{- end -}}
+
+{{/* Does this release's gateway send the token (it dials the control plane over gRPC)? */}}
+{{- define "hubpo.gatewayGrpcToken" -}}
+{{- $gw := .Values.gateway -}}
+{{- if and .Values.grpc.auth.enabled $gw.enabled (eq $gw.configDriver "grpc") -}}true{{- end -}}
+{{- end -}}
+
+{{- define "hubpo.grpcTokenEnv" -}}
+- name: HUBPO_GRPC_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "hubpo.grpcAuthSecretName" . }}
+      key: {{ include "hubpo.grpcAuthSecretKey" . }}
 {{- end -}}
 
 {{/* Admin API TLS (HTTPS for the admin and cluster API) ----------------------------------

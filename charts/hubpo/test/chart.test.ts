@@ -50,6 +50,7 @@ const CASES: Record<string, readonly string[]> = {
     'docs/install/examples/grpc-member-cluster.yaml',
   ],
   'grpc-tls': ['charts/hubpo/values-aws.yaml', 'docs/install/examples/grpc-tls.yaml'],
+  'grpc-token': ['charts/hubpo/values-aws.yaml', 'docs/install/examples/grpc-token.yaml'],
 };
 
 /** Secrets the values files expect to exist beforehand (existingSecret), with their keys. */
@@ -66,6 +67,8 @@ const EXTERNAL_SECRETS: Record<string, readonly string[]> = {
   // HTTPS on the admin API (admin.tls): the hub's certificate, and its CA copied to members.
   'hubpo-admin-server-tls': ['tls.crt', 'tls.key', 'ca.crt'],
   'hubpo-admin-ca': ['ca.crt'],
+  // The shared gRPC bearer token (grpc.auth.existingSecret).
+  'hubpo-grpc-token': ['token'],
 };
 
 type Obj = Record<string, any>;
@@ -819,7 +822,7 @@ describe('gRPC TLS between the planes', () => {
     expect(result.stderr).toMatch(new RegExp(`- ${path.replace(/\./g, '\\.')}: `));
   });
 
-  it('warns in NOTES when gRPC would cross clusters in plaintext', () => {
+  it('warns in NOTES when gRPC would cross clusters in plaintext, or authenticating no gateway', () => {
     const plaintextWarning = /WARNING: [^\n]*gRPC[^\n]*\n?[^\n]*plaintext/;
     expect(notes([])).not.toMatch(/gRPC|grpc\.tls/);
     expect(notes(['controlPlane.service.type=LoadBalancer'])).toMatch(plaintextWarning);
@@ -835,7 +838,137 @@ describe('gRPC TLS between the planes', () => {
       'grpc.tls.serverSecret=cp-tls',
     ]);
     expect(oneWay).not.toMatch(plaintextWarning);
-    expect(oneWay).toContain('without client certificates (grpc.tls.mutual: false)');
+    expect(oneWay).toMatch(
+      /TLS\nthat authenticates no caller[\s\S]*client\ncertificates \(grpc\.tls\.mutual: false\)/,
+    );
+  });
+});
+
+describe('gRPC bearer token between the planes (grpc.auth)', () => {
+  const member = [
+    'controlPlane.enabled=false',
+    'operator.enabled=false',
+    'controlPlane.remote.grpcAddress=cp.example.com:18000',
+    `secrets.dataplaneKey=${Buffer.alloc(32, 1).toString('base64')}`,
+  ];
+  const TOKEN = 'a-grpc-token-of-32-characters-00';
+
+  /** Where each workload's HUBPO_GRPC_TOKEN comes from (`secret:key`), by workload name. */
+  const tokenRefs = (objs: Obj[]): Record<string, string> => {
+    const refs: Record<string, string> = {};
+    for (const workload of workloads(objs)) {
+      for (const container of containersOf(workload)) {
+        const ref = envOf(container, 'HUBPO_GRPC_TOKEN')?.['valueFrom']?.['secretKeyRef'];
+        if (ref !== undefined) refs[workload['metadata']['name']] = `${ref['name']}:${ref['key']}`;
+        expect(envOf(container, 'HUBPO_GRPC_TOKEN')?.['value']).toBeUndefined(); // never inline
+      }
+    }
+    return refs;
+  };
+  const tokenOf = (objs: Obj[]): string =>
+    Buffer.from(find(objs, 'Secret', 'hubpo-grpc-auth')['data']['grpc-token'], 'base64').toString();
+
+  it('is off by default: no token anywhere, no Secret for it', () => {
+    const objs = objects(render([]));
+    expect(tokenRefs(objs)).toEqual({});
+    expect(objs.some((o) => o['metadata']['name'] === 'hubpo-grpc-auth')).toBe(false);
+  });
+
+  it('gives the control plane and gRPC gateways one generated token, kept, that rolls no pods', () => {
+    const first = objects(render([], ['grpc.auth.enabled=true']));
+    const second = objects(render([], ['grpc.auth.enabled=true']));
+    expect(tokenRefs(first)).toEqual({
+      'hubpo-control-plane': 'hubpo-grpc-auth:grpc-token',
+      'hubpo-gateway': 'hubpo-grpc-auth:grpc-token',
+    });
+    expect(tokenOf(first)).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(tokenOf(first)).not.toBe(tokenOf(second));
+    const secret = find(first, 'Secret', 'hubpo-grpc-auth');
+    expect(secret['metadata']['annotations']).toMatchObject({
+      'helm.sh/resource-policy': 'keep',
+      'hubpo.io/generated-keys': 'grpc-token',
+    });
+    const checksum = (objs: Obj[]): string =>
+      find(objs, 'Deployment', 'hubpo-gateway')['spec']['template']['metadata']['annotations'][
+        'checksum/secrets'
+      ];
+    expect(checksum(first)).toBe(checksum(second));
+    expect(checksum(first)).not.toBe(checksum(objects(render([]))));
+    expect(checksum(objects(render([], ['grpc.auth.enabled=true', `grpc.auth.token=${TOKEN}`])))).not.toBe(
+      checksum(first),
+    );
+  });
+
+  it('stores a given token as is, and reads a Secret you manage without rendering one', () => {
+    const given = objects(render([], ['grpc.auth.enabled=true', `grpc.auth.token=${TOKEN}`]));
+    expect(tokenOf(given)).toBe(TOKEN);
+    expect(find(given, 'Secret', 'hubpo-grpc-auth')['metadata']['annotations']).not.toHaveProperty([
+      'hubpo.io/generated-keys',
+    ]);
+    const managed = objects(render(CASES['grpc-token']!));
+    expect(tokenRefs(managed)).toEqual({
+      'hubpo-control-plane': 'hubpo-grpc-token:token',
+      'hubpo-gateway': 'hubpo-grpc-token:token',
+    });
+    expect(
+      objects(render(CASES['grpc-token']!)).some((o) => o['metadata']['name'] === 'hubpo-grpc-auth'),
+    ).toBe(false);
+  });
+
+  it('leaves the operator and NATS gateways without it', () => {
+    const hub = objects(render(CASES['multi-cluster-hub']!, ['grpc.auth.enabled=true']));
+    expect(tokenRefs(hub)).toEqual({ 'hubpo-control-plane': 'hubpo-grpc-auth:grpc-token' });
+  });
+
+  it('gives the gateways of a cluster without a control plane the token they are given, and needs one', () => {
+    const objs = objects(render([], [...member, 'grpc.auth.enabled=true', `grpc.auth.token=${TOKEN}`]));
+    expect(tokenRefs(objs)).toEqual({ 'hubpo-gateway': 'hubpo-grpc-auth:grpc-token' });
+    expect(tokenOf(objs)).toBe(TOKEN);
+    const missing = template([], [...member, 'grpc.auth.enabled=true']);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain(
+      "set grpc.auth.token (or grpc.auth.existingSecret) to the control plane cluster's token",
+    );
+  });
+
+  it.each([
+    [['grpc.auth.token=fifteen-chars-x'], /- grpc\.auth\.token: /],
+    [['grpc.auth.token=has spaces inside it'], /- grpc\.auth\.token: /],
+    [['grpc.auth.existingSecret=Not_A_Secret'], /- grpc\.auth\.existingSecret: /],
+    [
+      [`grpc.auth.token=${TOKEN}`, 'grpc.auth.existingSecret=mine'],
+      /set only one of grpc\.auth\.token and grpc\.auth\.existingSecret/,
+    ],
+  ])('refuses %j', (sets, message) => {
+    const result = template([], sets);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('warns in NOTES only when gRPC leaves the cluster with no way to authenticate gateways', () => {
+    const exposedTls = [
+      'controlPlane.service.type=LoadBalancer',
+      'grpc.tls.enabled=true',
+      'grpc.tls.serverSecret=cp-tls',
+    ];
+    const noCaller = /authenticates no caller/;
+    expect(notes(exposedTls)).toMatch(noCaller);
+    expect(notes([...exposedTls, 'grpc.auth.enabled=true'])).not.toMatch(/WARNING: [^\n]*gRPC/);
+    expect(notes([...exposedTls, 'grpc.tls.mutual=true', 'grpc.tls.gatewaySecret=gw-tls'])).not.toMatch(
+      /WARNING: [^\n]*gRPC/,
+    );
+    // A token over plaintext: the warning says the token crosses in the clear.
+    expect(notes(['controlPlane.service.type=LoadBalancer', 'grpc.auth.enabled=true'])).toContain(
+      'send the gRPC token (grpc.auth) in the clear',
+    );
+    const memberTls = [...member, 'grpc.tls.enabled=true', 'grpc.tls.gatewaySecret=gw-tls'];
+    expect(notes(memberTls)).toContain(
+      'with neither a\ngRPC token (grpc.auth.enabled: false) nor a client certificate',
+    );
+    expect(notes([...memberTls, 'grpc.auth.enabled=true', `grpc.auth.token=${TOKEN}`])).not.toMatch(
+      /WARNING: [^\n]*gRPC/,
+    );
+    expect(notes([])).not.toMatch(/grpc\.auth/);
   });
 });
 

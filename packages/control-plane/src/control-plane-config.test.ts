@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CONFIG_DEFAULTS, configFromEnv, parseAddress } from './control-plane-config.js';
 
 describe('configFromEnv', () => {
@@ -80,6 +83,31 @@ describe('configFromEnv', () => {
       return;
     }
     throw new Error('expected an error');
+  });
+
+  it('reads the gRPC token from HUBPO_GRPC_TOKEN or HUBPO_GRPC_TOKEN_FILE (trimmed), none by default', () => {
+    const token = 'grpc-token-0123456789';
+    expect(configFromEnv({ HUBPO_ADMIN_TOKEN: 't' }).grpcToken).toBeUndefined();
+    expect(configFromEnv({ HUBPO_ADMIN_TOKEN: 't', HUBPO_GRPC_TOKEN: token }).grpcToken).toBe(token);
+    const dir = mkdtempSync(join(tmpdir(), 'hubpo-cp-config-'));
+    try {
+      const file = join(dir, 'grpc-token');
+      writeFileSync(file, `${token}\n`);
+      expect(configFromEnv({ HUBPO_ADMIN_TOKEN: 't', HUBPO_GRPC_TOKEN_FILE: file }).grpcToken).toBe(token);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a gRPC token under 16 characters at start, naming the variable, not the token', () => {
+    let message = '';
+    try {
+      configFromEnv({ HUBPO_ADMIN_TOKEN: 't', HUBPO_GRPC_TOKEN: 'too-short-tok' });
+    } catch (err) {
+      message = String(err);
+    }
+    expect(message).toMatch(/HUBPO_GRPC_TOKEN: .*at least 16 characters/);
+    expect(message).not.toContain('too-short-tok');
   });
 
   it('splits host:port', () => {

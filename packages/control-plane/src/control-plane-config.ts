@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { HubpoError, errorMessage } from '@hubpo/core';
+import { grpcTokenFromEnv } from '@hubpo/snapshot';
 import { parseKey } from './clusters/secret-box.js';
 
 /** Everything the control plane needs to run; `configFromEnv` builds it from the environment. */
@@ -22,6 +23,12 @@ export interface ControlPlaneConfig {
   readonly grpcAddr: string;
   /** TLS of the gRPC server (`HUBPO_GRPC_TLS_*`); plaintext when absent. */
   readonly grpcTls?: GrpcTlsFiles;
+  /**
+   * Bearer token every call on the gRPC port must carry (`HUBPO_GRPC_TOKEN` or
+   * `HUBPO_GRPC_TOKEN_FILE`, at least 16 characters); without it the port admits any caller
+   * its TLS admits.
+   */
+  readonly grpcToken?: string;
   /** Enables the NATS JetStream driver when set. */
   readonly natsUrl?: string;
   /**
@@ -125,12 +132,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   }
   const databaseUrl = nonEmpty(env['DATABASE_URL']);
   const natsUrl = nonEmpty(env['NATS_URL']);
+  const grpcToken = grpcTokenFromEnv(env);
   return {
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(natsUrl === undefined ? {} : { natsUrl }),
     natsReplicas: natsReplicas(env),
     ...clusterApiFromEnv(env),
     ...grpcTlsFromEnv(env),
+    ...(grpcToken === undefined ? {} : { grpcToken }),
     ...adminTlsFromEnv(env),
     adminToken,
     dataDir: nonEmpty(env['HUBPO_DATA_DIR']) ?? CONFIG_DEFAULTS.dataDir,

@@ -134,6 +134,7 @@ async function assemble(
     keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
     services: [usage.reporting],
     ...(config.grpcTls === undefined ? {} : { tls: config.grpcTls }),
+    ...(config.grpcToken === undefined ? {} : { token: config.grpcToken }),
   });
   const nats =
     config.natsUrl === undefined

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HubpoError } from '@hubpo/core';
 import { loadGatewayConfig, parseHostPort, redactUrl } from './gateway-config.js';
 
@@ -114,6 +117,39 @@ describe('loadGatewayConfig: HUBPO_DATAPLANE_KEY', () => {
     const issues = issuesOf({ HUBPO_CONTROL_PLANE_GRPC: '127.0.0.1:18000', HUBPO_DATAPLANE_KEY: 'c2hvcnQ=' });
     expect(issues).toEqual([expect.stringMatching(/^HUBPO_DATAPLANE_KEY: must be 32 random bytes/)]);
     expect(issues[0]).not.toContain('c2hvcnQ=');
+  });
+});
+
+describe('loadGatewayConfig: HUBPO_GRPC_TOKEN', () => {
+  const GRPC = { HUBPO_CONTROL_PLANE_GRPC: '127.0.0.1:18000' };
+  const TOKEN = 'grpc-token-0123456789';
+
+  it('puts the token on the gRPC driver, from the variable or a Secret file (trailing newline trimmed)', () => {
+    expect(loadGatewayConfig({ ...GRPC, HUBPO_GRPC_TOKEN: TOKEN }, host).driver).toEqual({
+      kind: 'grpc',
+      target: '127.0.0.1:18000',
+      token: TOKEN,
+    });
+    expect(loadGatewayConfig(GRPC, host).driver).not.toHaveProperty('token');
+    const dir = mkdtempSync(join(tmpdir(), 'hubpo-gw-config-'));
+    try {
+      const file = join(dir, 'grpc-token');
+      writeFileSync(file, `${TOKEN}\n`);
+      expect(loadGatewayConfig({ ...GRPC, HUBPO_GRPC_TOKEN_FILE: file }, host).driver).toMatchObject({
+        token: TOKEN,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a short token and both variables as issues naming the variable, never the token', () => {
+    const short = issuesOf({ ...GRPC, HUBPO_GRPC_TOKEN: 'short-token' });
+    expect(short).toEqual([expect.stringMatching(/^HUBPO_GRPC_TOKEN: .*at least 16 characters/)]);
+    expect(short[0]).not.toContain('short-token');
+    expect(issuesOf({ ...GRPC, HUBPO_GRPC_TOKEN: TOKEN, HUBPO_GRPC_TOKEN_FILE: '/run/token' })).toEqual([
+      expect.stringMatching(/^HUBPO_GRPC_TOKEN_FILE: .*not both/),
+    ]);
   });
 });
 

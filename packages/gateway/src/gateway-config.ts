@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { HubpoError, errorMessage } from '@hubpo/core';
 import type { FieldIssue } from '@hubpo/core';
+import { grpcTokenFromEnv } from '@hubpo/snapshot';
 
 /** Build identity sent to the control plane (Node.build) and shown on `/config`. */
 export const GATEWAY_BUILD = 'hubpo-gateway/0.1.0';
@@ -24,6 +25,11 @@ export type ConfigDriverConfig =
       readonly target: string;
       /** TLS to the control plane; plaintext when absent. */
       readonly tls?: GrpcClientTls;
+      /**
+       * Bearer token sent on every gRPC call (config stream, usage reports) when the control
+       * plane requires one (`HUBPO_GRPC_TOKEN` or `HUBPO_GRPC_TOKEN_FILE`). Never shown or logged.
+       */
+      readonly token?: string;
     }
   | {
       readonly kind: 'nats';
@@ -210,7 +216,13 @@ function parseDriver(
       return undefined;
     }
     const tls = parseGrpcTls(read, issues);
-    return { kind: 'grpc', target, ...(tls === undefined ? {} : { tls }) };
+    const token = parseGrpcToken(read, issues);
+    return {
+      kind: 'grpc',
+      target,
+      ...(tls === undefined ? {} : { tls }),
+      ...(token === undefined ? {} : { token }),
+    };
   }
   if (kind === 'nats') {
     const url = read('NATS_URL') ?? 'nats://127.0.0.1:4222';
@@ -268,6 +280,23 @@ function parseGrpcTls(
     ...(keyFile === undefined ? {} : { keyFile }),
     ...(serverName === undefined ? {} : { serverName }),
   };
+}
+
+/** `HUBPO_GRPC_TOKEN` or `HUBPO_GRPC_TOKEN_FILE` (@hubpo/snapshot checks both, as the control plane does). */
+function parseGrpcToken(
+  read: (name: string) => string | undefined,
+  issues: FieldIssue[],
+): string | undefined {
+  try {
+    return grpcTokenFromEnv({
+      HUBPO_GRPC_TOKEN: read('HUBPO_GRPC_TOKEN'),
+      HUBPO_GRPC_TOKEN_FILE: read('HUBPO_GRPC_TOKEN_FILE'),
+    });
+  } catch (err) {
+    if (!HubpoError.is(err, 'VALIDATION')) throw err;
+    issues.push(...err.issues);
+    return undefined;
+  }
 }
 
 /** Reports `name` unless `path` is readable and holds a `-----BEGIN ...<label>-----` block. */

@@ -195,6 +195,7 @@ function createDriver(
       keepaliveTimeMs: timeouts.keepaliveTimeMs,
       keepaliveTimeoutMs: timeouts.keepaliveTimeoutMs,
       ...(driver.tls === undefined ? {} : { tls: driver.tls }),
+      ...(driver.token === undefined ? {} : { token: driver.token }),
     });
   }
   return new NatsConfigDriver({

@@ -60,6 +60,16 @@ export type {
   ConfigDiscoveryServiceDefinition,
 } from './config-discovery-service.js';
 
+// The shared bearer token of the gRPC port (both services, both planes).
+export {
+  GRPC_TOKEN_MIN_LENGTH,
+  GRPC_TOKEN_REFUSED,
+  grpcTokenFromEnv,
+  grpcTokenServerInterceptor,
+  grpcTokenClientInterceptor,
+} from './grpc-token.js';
+export type { GrpcTokenRefusal } from './grpc-token.js';
+
 // hubpo.usage.v1.
 export { encodeUsageRecord, decodeUsageRecord } from './usage-record.js';
 export type { UsageRecord } from './usage-record.js';

@@ -22,23 +22,34 @@ export class MessageCodec<T> {
   readonly #toWire: (value: T) => WireObject;
   readonly #fromWire: (fields: WireFields) => T;
   readonly #errorKind: ErrorKind;
+  readonly #direct: boolean;
 
+  /**
+   * `direct`: `toWire` already yields what protobufjs encodes as is (numbers for 32- and 64-bit
+   * integers, booleans, strings, nested messages in the same form; no enum names, maps or
+   * bytes as strings), so encoding skips protobufjs's `fromObject` conversion: the hot-path
+   * usage messages use it.
+   */
   constructor(
     root: protobuf.Root,
     typeName: string,
     toWire: (value: T) => WireObject,
     fromWire: (fields: WireFields) => T,
     errorKind: ErrorKind,
+    direct = false,
   ) {
     this.typeName = typeName;
     this.#type = root.lookupType(typeName);
     this.#toWire = toWire;
     this.#fromWire = fromWire;
     this.#errorKind = errorKind;
+    this.#direct = direct;
   }
 
   encode(value: T): Buffer {
-    const bytes = this.#type.encode(this.#type.fromObject(this.#toWire(value))).finish();
+    const wire = this.#toWire(value);
+    const message = this.#direct ? wire : this.#type.fromObject(wire);
+    const bytes = this.#type.encode(message).finish();
     return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 

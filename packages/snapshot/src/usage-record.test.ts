@@ -37,6 +37,25 @@ describe('UsageRecord codec', () => {
     expect(decodeUsageRecord(encodeUsageRecord(record()))).toEqual(record());
   });
 
+  it('round-trips the edges of each integer type and empty defaults', () => {
+    const edges: UsageRecord = {
+      ...record(),
+      consumer: '',
+      errorCode: '',
+      currency: '',
+      startedAtUnixMs: Number.MAX_SAFE_INTEGER,
+      finishedAtUnixMs: 0,
+      costMicros: -Number.MAX_SAFE_INTEGER,
+      inputTokens: 0xffffffff,
+      outputTokens: 0,
+      estimated: false,
+      stream: false,
+      aborted: false,
+      unpriced: true,
+    };
+    expect(decodeUsageRecord(encodeUsageRecord(edges))).toEqual(edges);
+  });
+
   it('rejects counts the wire cannot carry', () => {
     expect(() => encodeUsageRecord({ ...record(), outputTokens: -1 })).toThrow(/unsigned 32-bit/);
     expect(() => encodeUsageRecord({ ...record(), latencyMs: 1.5 })).toThrow(/unsigned 32-bit/);

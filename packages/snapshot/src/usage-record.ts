@@ -1,6 +1,6 @@
 import { usageV1Descriptor } from './generated/index.js';
 import { MessageCodec, loadRoot, wireLong, wireUint32 } from './proto-codec.js';
-import type { WireFields } from './proto-codec.js';
+import type { WireFields, WireObject } from './proto-codec.js';
 
 /**
  * Message `UsageRecord` of proto/hubpo/usage/v1/usage.proto: one per AI request (streamed,
@@ -44,17 +44,21 @@ const uint32Fields = [
   'timeToFirstTokenMs',
   'statusCode',
 ] as const;
+const uint32Labels = uint32Fields.map((field) => `UsageRecord.${field}`);
 
-/** The wire form of a record (also nested in `UsageBatch`). */
-export function usageRecordToWire(r: UsageRecord): Record<string, unknown> {
-  const wire: Record<string, unknown> = {
-    ...r,
-    startedAtUnixMs: wireLong(r.startedAtUnixMs, 'UsageRecord.startedAtUnixMs', true),
-    finishedAtUnixMs: wireLong(r.finishedAtUnixMs, 'UsageRecord.finishedAtUnixMs', true),
-    costMicros: wireLong(r.costMicros, 'UsageRecord.costMicros', true),
-  };
-  for (const field of uint32Fields) wire[field] = wireUint32(r[field], `UsageRecord.${field}`);
-  return wire;
+/**
+ * The wire form of a record (also nested in `UsageBatch`): the record itself once its integers
+ * are checked (64-bit ones safe integers, 32-bit ones in range), encoded without conversion.
+ */
+export function usageRecordToWire(r: UsageRecord): WireObject {
+  wireLong(r.startedAtUnixMs, 'UsageRecord.startedAtUnixMs', true);
+  wireLong(r.finishedAtUnixMs, 'UsageRecord.finishedAtUnixMs', true);
+  wireLong(r.costMicros, 'UsageRecord.costMicros', true);
+  for (let i = 0; i < uint32Fields.length; i++) {
+    const value = r[uint32Fields[i]!];
+    if (!(value >= 0 && value <= 0xffffffff && Number.isInteger(value))) wireUint32(value, uint32Labels[i]!);
+  }
+  return r as unknown as WireObject; // the fields are the message's, by name and type
 }
 
 /** A record from its wire form (also nested in `UsageBatch`). */
@@ -92,6 +96,7 @@ const usageRecordCodec = new MessageCodec<UsageRecord>(
   usageRecordToWire,
   usageRecordFromWire,
   'BAD_REQUEST',
+  true,
 );
 
 export const encodeUsageRecord = (r: UsageRecord): Buffer => usageRecordCodec.encode(r);

@@ -59,6 +59,7 @@ const batchCodec = new MessageCodec<UsageBatch>(
     records: f.messages('records', usageRecordFromWire),
   }),
   'BAD_REQUEST',
+  true,
 );
 
 const ackCodec = new MessageCodec<UsageAck>(
@@ -79,6 +80,7 @@ const ackCodec = new MessageCodec<UsageAck>(
     error: f.string('error'),
   }),
   'BAD_REQUEST',
+  true,
 );
 
 export const encodeUsageBatch = (b: UsageBatch): Buffer => batchCodec.encode(b);

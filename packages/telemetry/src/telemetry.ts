@@ -13,6 +13,8 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AggregatingMeter, NOOP_HOT_METER } from './hot-meter.js';
+import type { HotMeter } from './hot-meter.js';
 import { LATENCY_BUCKETS_S, MetricNames } from './metric-names.js';
 
 export interface TelemetryOptions {
@@ -47,11 +49,18 @@ export function tracingFromEnv(
 
 /**
  * One process's OpenTelemetry setup. Nothing is registered globally, so several programs can
- * run in one test process. Instruments come from `meter`; `metricsHandler` serves the Prometheus
- * text format. With metrics or tracing off, the no-op implementations cost (almost) nothing.
+ * run in one test process. Instruments come from `meter`, or from `hotMeter` for counters and
+ * histograms recorded per request; `metricsHandler` serves both in the Prometheus text format.
+ * With metrics or tracing off, the no-op implementations cost (almost) nothing.
  */
 export interface Telemetry {
   readonly meter: Meter;
+  /**
+   * Counters and histograms for hot paths: the same exported data as `meter`'s, at a few tens of
+   * nanoseconds per recording with attribute sets cached frozen (the SDK hashes every set on every
+   * call). Use one meter per metric name.
+   */
+  readonly hotMeter: HotMeter;
   readonly tracer: Tracer;
   readonly metricsEnabled: boolean;
   readonly tracingEnabled: boolean;
@@ -60,6 +69,14 @@ export interface Telemetry {
   flush(): Promise<void>;
   shutdown(): Promise<void>;
 }
+
+/** Histograms with the latency buckets, on either meter. */
+const LATENCY_HISTOGRAMS = [
+  MetricNames.httpServerRequestDuration,
+  MetricNames.httpClientRequestDuration,
+  MetricNames.genAiOperationDuration,
+  MetricNames.genAiTimeToFirstToken,
+];
 
 const latencyView = (instrumentName: string): ViewOptions => ({
   instrumentName,
@@ -76,20 +93,22 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     ...options.attributes,
   });
   const metricsEnabled = options.metrics ?? true;
-  const exporter = metricsEnabled ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+  // The SDK meter's scope (`getMeter(serviceName)`): both meters export under one scope label.
+  const hotMeter = metricsEnabled
+    ? new AggregatingMeter({
+        scope: { name: options.serviceName, version: '' },
+        resource,
+        histogramBoundaries: new Map(LATENCY_HISTOGRAMS.map((name) => [name, LATENCY_BUCKETS_S])),
+      })
+    : undefined;
+  const exporter =
+    hotMeter === undefined
+      ? undefined
+      : new PrometheusExporter({ preventServerStart: true, metricProducers: [hotMeter] });
   const meterProvider =
     exporter === undefined
       ? undefined
-      : new MeterProvider({
-          resource,
-          readers: [exporter],
-          views: [
-            latencyView(MetricNames.httpServerRequestDuration),
-            latencyView(MetricNames.httpClientRequestDuration),
-            latencyView(MetricNames.genAiOperationDuration),
-            latencyView(MetricNames.genAiTimeToFirstToken),
-          ],
-        });
+      : new MeterProvider({ resource, readers: [exporter], views: LATENCY_HISTOGRAMS.map(latencyView) });
   const tracerProvider =
     options.traceExporter === undefined
       ? undefined
@@ -106,6 +125,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
 
   return {
     meter,
+    hotMeter: hotMeter ?? NOOP_HOT_METER,
     tracer,
     metricsEnabled,
     tracingEnabled: tracerProvider !== undefined,

@@ -3,8 +3,8 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Runner } from '@hubpo/core';
 import { HubpoError, errorMessage } from '@hubpo/core';
-import { buildSnapshot, loadConfigDiscovery } from '@hubpo/snapshot';
-import type { ConfigDiscoveryHandlers, Snapshot } from '@hubpo/snapshot';
+import { buildSnapshot, grpcTokenServerInterceptor, loadConfigDiscovery } from '@hubpo/snapshot';
+import type { ConfigDiscoveryHandlers, GrpcTokenRefusal, Snapshot } from '@hubpo/snapshot';
 import type { GrpcTlsFiles } from '../control-plane-config.js';
 import type { Logger } from '../logger.js';
 import type { PublishedSnapshots } from '../pipeline/published-snapshots.js';
@@ -28,9 +28,17 @@ export interface GrpcServerOptions {
   readonly tls?: GrpcTlsFiles;
   /** More services on the same port (usage reporting); each is closed before the server shuts down. */
   readonly services?: readonly GrpcExtraService[];
+  /**
+   * Bearer token every call of every service on the port must carry (`HUBPO_GRPC_TOKEN`);
+   * calls without it end UNAUTHENTICATED before their handler runs.
+   */
+  readonly token?: string;
 }
 
-/** A service served beside ConfigDiscovery, with the same credentials. */
+/** Refused calls are logged at most this often (a gateway with a wrong token retries forever). */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+/** A service served beside ConfigDiscovery, with the same credentials and token. */
 export interface GrpcExtraService {
   readonly service: ServiceDefinition;
   readonly handlers: UntypedServiceImplementation;
@@ -51,6 +59,8 @@ export class GrpcConfigServer implements Runner {
   #server: Server | undefined;
   #subscription: { close(): void } | undefined;
   #address = '';
+  #refusedAt = 0;
+  #refusedSinceLog = 0;
 
   constructor(options: GrpcServerOptions) {
     this.#o = options;
@@ -68,6 +78,11 @@ export class GrpcConfigServer implements Runner {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.max_send_message_length': 256 * 1024 * 1024,
       'grpc.max_receive_message_length': 4 * 1024 * 1024,
+      // One check for every service on the port, ahead of any handler.
+      interceptors:
+        this.#o.token === undefined
+          ? []
+          : [grpcTokenServerInterceptor(this.#o.token, (refusal) => this.#refused(refusal))],
     });
     const { service } = loadConfigDiscovery();
     const handlers: ConfigDiscoveryHandlers = { streamConfig: (call) => this.#accept(call) };
@@ -91,12 +106,35 @@ export class GrpcConfigServer implements Runner {
         stream.offer(published.snapshot);
     });
     const tls = this.#o.tls === undefined ? 'off' : this.#o.tls.clientCaFile === undefined ? 'on' : 'mutual';
-    this.#o.logger.info({ address: this.#address, tls }, 'gRPC ConfigDiscovery listening');
+    const auth = this.#o.token === undefined ? 'none' : 'token';
+    this.#o.logger.info({ address: this.#address, tls, auth }, 'gRPC ConfigDiscovery listening');
+  }
+
+  /** One warning per interval, counting the calls refused since the last one; never a token. */
+  #refused(refusal: GrpcTokenRefusal): void {
+    this.#refusedSinceLog += 1;
+    const now = Date.now();
+    if (now - this.#refusedAt < REFUSAL_LOG_INTERVAL_MS) return;
+    this.#o.logger.warn(
+      { ...refusal, refused: this.#refusedSinceLog, logIntervalMs: REFUSAL_LOG_INTERVAL_MS },
+      refusal.reason === 'missing'
+        ? 'gRPC call refused: no bearer token (gateways need HUBPO_GRPC_TOKEN)'
+        : 'gRPC call refused: wrong bearer token (the gateway HUBPO_GRPC_TOKEN differs)',
+    );
+    this.#refusedAt = now;
+    this.#refusedSinceLog = 0;
   }
 
   /** TLS credentials from the configured PEM files (read at each start), else plaintext. */
   #credentials(): ServerCredentials {
     const tls = this.#o.tls;
+    if (this.#o.token === undefined && tls?.clientCaFile === undefined && !isLoopback(this.#o.address)) {
+      this.#o.logger.warn(
+        { address: this.#o.address },
+        'the gRPC port is unauthenticated: anyone who reaches it can read config snapshots and report usage; ' +
+          'set HUBPO_GRPC_TOKEN (and the same on gateways) or HUBPO_GRPC_TLS_CLIENT_CA',
+      );
+    }
     if (tls === undefined) {
       if (!isLoopback(this.#o.address)) {
         this.#o.logger.warn(

@@ -87,11 +87,22 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+const pools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * The pg pool under a Db made by `openDatabase` (undefined for any other, e.g. a transaction), for
+ * what kysely cannot send: a named prepared statement (the usage store's batch insert).
+ */
+export function poolOf(db: Db): pg.Pool | undefined {
+  return pools.get(db);
+}
+
 /** A kysely instance over a pg pool; idle-client errors (a restarted server) are logged, not fatal. */
 export function openDatabase(url: string, onError: (err: unknown) => void, max = 10): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
   pool.on('error', onError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
   return {
     db,
     pool,

@@ -34,7 +34,8 @@ const CLUSTER = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
  * (`on conflict (request_id) do nothing`) and answered with a `UsageAck` only after the commit;
  * a batch the database refused is answered with `error` set (the gateway resends it later).
  * A batch that breaks the contract (too many records, bad cluster) ends the stream with
- * INVALID_ARGUMENT. Authentication is the gRPC channel's, as for ConfigDiscovery.
+ * INVALID_ARGUMENT. Authentication is the gRPC port's, as for ConfigDiscovery (mutual TLS and
+ * the `HUBPO_GRPC_TOKEN` check of GrpcConfigServer, which runs before this handler).
  */
 export class UsageReportingService {
   readonly service: UsageReportingServiceDefinition;

@@ -1,7 +1,10 @@
-import { sql } from 'kysely';
-import type { ExpressionBuilder, Insertable, Selectable } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
+import type pg from 'pg';
 import type { UsageRecord } from '@hubpo/snapshot';
+import { poolOf } from '../store/database.js';
 import type { Db } from '../store/database.js';
+import { USAGE_INSERT_STATEMENT, usageInsertValues } from './usage-insert.js';
 import { usageDb } from './usage-tables.js';
 import type { UsageDatabase, UsageDb, UsageRecordsTable } from './usage-tables.js';
 
@@ -79,22 +82,30 @@ type Row = Selectable<UsageRecordsTable>;
  */
 export class UsageStore {
   readonly #db: UsageDb;
+  /** Set when `db` came from `openDatabase`: inserts then use a named prepared statement. */
+  readonly #pool: pg.Pool | undefined;
 
   constructor(db: Db) {
     this.#db = usageDb(db);
+    this.#pool = poolOf(db);
   }
 
-  /** Inserts in one statement; rows whose request id is stored already are skipped. Returns how many were new. */
+  /**
+   * Inserts in one statement (`usage-insert.ts`); rows whose request id is stored already, or
+   * came earlier in `items`, are skipped. Returns how many were new.
+   */
   async insert(
     items: readonly { readonly cluster: string; readonly record: UsageRecord }[],
   ): Promise<number> {
     if (items.length === 0) return 0;
-    const result = await this.#db
-      .insertInto('usage_records')
-      .values(items.map((i) => toRow(i.cluster, i.record)))
-      .onConflict((oc) => oc.column('request_id').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0);
+    const values = usageInsertValues(items);
+    if (this.#pool !== undefined) {
+      const result = await this.#pool.query({ ...USAGE_INSERT_STATEMENT, values });
+      return result.rowCount ?? 0;
+    }
+    // Any other Db (a transaction, a Kysely made elsewhere): the same text, unnamed.
+    const result = await this.#db.executeQuery(CompiledQuery.raw(USAGE_INSERT_STATEMENT.text, values));
+    return Number(result.numAffectedRows ?? 0);
   }
 
   /** Up to `limit` records, newest first, strictly after `after`; `next` when there may be more. */
@@ -232,35 +243,6 @@ function addSums(totals: MutableTotals, row: SumRow): void {
   if (row.currency !== '') {
     totals.costMicros[row.currency] = (totals.costMicros[row.currency] ?? 0) + Number(row.cost ?? 0);
   }
-}
-
-function toRow(cluster: string, r: UsageRecord): Insertable<UsageRecordsTable> {
-  return {
-    request_id: r.requestId,
-    cluster,
-    started_at: new Date(r.startedAtUnixMs),
-    finished_at: new Date(r.finishedAtUnixMs),
-    consumer: r.consumer,
-    route: r.route,
-    model: r.model,
-    provider: r.provider,
-    target: r.target,
-    input_tokens: r.inputTokens,
-    cached_input_tokens: r.cachedInputTokens,
-    cache_write_tokens: r.cacheWriteTokens,
-    reasoning_tokens: r.reasoningTokens,
-    output_tokens: r.outputTokens,
-    estimated: r.estimated,
-    cost_micros: r.costMicros,
-    currency: r.currency,
-    latency_ms: r.latencyMs,
-    time_to_first_token_ms: r.timeToFirstTokenMs,
-    status_code: r.statusCode,
-    error_code: r.errorCode,
-    stream: r.stream,
-    aborted: r.aborted,
-    unpriced: r.unpriced,
-  };
 }
 
 function fromRow(row: Row): StoredUsage {

@@ -812,10 +812,16 @@ export class AIExchange {
       const chunks: Buffer[] = [];
       let size = 0;
       let settled = false;
+      // Every listener comes off once settled: a keep-alive connection keeps its last request
+      // object until the next one arrives, and a listener left on it would keep this whole
+      // exchange (response, upstream call) alive that long, into the old generation of the heap.
       const settle = (value: Buffer | null): void => {
         if (settled) return;
         settled = true;
         req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+        req.off('close', onClose);
         resolve(value);
       };
       const onData = (chunk: Buffer): void => {
@@ -828,10 +834,13 @@ export class AIExchange {
         this.#fail(tooLarge(max));
         settle(null);
       };
+      const onEnd = (): void => settle(Buffer.concat(chunks, size));
+      const onError = (): void => settle(null);
+      const onClose = (): void => settle(req.complete ? Buffer.concat(chunks, size) : null);
       req.on('data', onData);
-      req.once('end', () => settle(Buffer.concat(chunks, size)));
-      req.once('error', () => settle(null));
-      req.once('close', () => settle(req.complete ? Buffer.concat(chunks, size) : null));
+      req.on('end', onEnd);
+      req.on('error', onError);
+      req.on('close', onClose);
       this.#wake = () => settle(null);
     }).finally(() => {
       this.#wake = null;

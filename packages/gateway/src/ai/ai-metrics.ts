@@ -1,8 +1,6 @@
 import { MetricNames } from '@hubpo/telemetry';
-import type { Telemetry } from '@hubpo/telemetry';
+import type { HotCounter, HotHistogram, Telemetry } from '@hubpo/telemetry';
 
-type Counter = ReturnType<Telemetry['meter']['createCounter']>;
-type Histogram = ReturnType<Telemetry['meter']['createHistogram']>;
 type Attributes = Readonly<Record<string, string>>;
 
 /** `gen_ai.operation.name` values the gateway serves. */
@@ -13,7 +11,8 @@ const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048
 
 /**
  * Attribute sets of one (target, operation), built on first use and reused, so recording
- * allocates nothing (error attribute sets are cached per error code).
+ * allocates nothing (error attribute sets are cached per error code). They are frozen: the hot
+ * meter resolves a frozen set to its series once, by identity, instead of hashing it per call.
  * Attributes follow the GenAI semantic conventions: `gen_ai.operation.name`,
  * `gen_ai.provider.name`, `gen_ai.request.model` (the AIModel name the client sent),
  * `gen_ai.response.model` (the target's provider model id), plus `hubpo.target`.
@@ -70,17 +69,19 @@ export interface AIMetricSample {
 
 /**
  * The AI data path's instruments (`@hubpo/telemetry` `MetricNames`), created once per
- * `RuntimeState`; null there when metrics are off, so recording costs one null check.
+ * `RuntimeState`; null there when metrics are off, so recording costs one null check. They come
+ * from the hot meter: a call records 4-6 values, each in tens of nanoseconds (the SDK meter's
+ * attribute hashing cost about 14 µs per call; `packages/telemetry/bench/record.bench.ts`).
  */
 export class AIMetrics {
-  readonly tokenUsage: Histogram;
-  readonly duration: Histogram;
-  readonly timeToFirstToken: Histogram;
-  readonly cost: Counter;
-  readonly unpriced: Counter;
+  readonly tokenUsage: HotHistogram;
+  readonly duration: HotHistogram;
+  readonly timeToFirstToken: HotHistogram;
+  readonly cost: HotCounter;
+  readonly unpriced: HotCounter;
 
   constructor(telemetry: Telemetry) {
-    const meter = telemetry.meter;
+    const meter = telemetry.hotMeter;
     this.tokenUsage = meter.createHistogram(MetricNames.genAiTokenUsage, {
       description: 'Tokens used per AI call, by token type (input, output), model and target.',
       unit: '{token}',

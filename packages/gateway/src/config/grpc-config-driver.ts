@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { connectivityState, credentials } from '@grpc/grpc-js';
-import type { ChannelCredentials, ChannelOptions, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
+import { connectivityState, credentials, status as GrpcStatus } from '@grpc/grpc-js';
+import type {
+  ChannelCredentials,
+  ChannelOptions,
+  ClientDuplexStream,
+  ClientOptions,
+  StatusObject,
+} from '@grpc/grpc-js';
 import { errorMessage } from '@hubpo/core';
-import { loadConfigDiscovery } from '@hubpo/snapshot';
+import { grpcTokenClientInterceptor, loadConfigDiscovery } from '@hubpo/snapshot';
 import type {
   ConfigDiscoveryClient,
   DiscoveryNode,
@@ -29,6 +35,8 @@ export interface GrpcConfigDriverOptions {
   readonly keepaliveTimeoutMs: number;
   /** TLS to the control plane (mutual with a client certificate); plaintext when absent. */
   readonly tls?: GrpcClientTls;
+  /** Bearer token sent on the stream (`HUBPO_GRPC_TOKEN`) when the control plane requires one. */
+  readonly token?: string;
 }
 
 type DiscoveryCall = ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
@@ -38,6 +46,12 @@ const TLS_FAILURE = /certificate|SSL|TLS|handshake/i;
 const TLS_HINT =
   'TLS handshake failed: HUBPO_CONTROL_PLANE_GRPC_CA must hold the CA of the control plane certificate ' +
   '(and HUBPO_CONTROL_PLANE_GRPC_CERT/_KEY a client certificate when it requires mutual TLS)';
+
+const TOKEN_HINT =
+  'HUBPO_GRPC_TOKEN (or HUBPO_GRPC_TOKEN_FILE) must hold the control plane token (its HUBPO_GRPC_TOKEN); ' +
+  'no config is received until it does';
+/** A refused token is logged as an error at most this often (the stream is retried forever). */
+const TOKEN_ERROR_LOG_INTERVAL_MS = 60_000;
 
 const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
@@ -61,6 +75,10 @@ export class GrpcConfigDriver implements ConfigDriver {
   #stopped = false;
   /** Streams that ended since the last response (quiets repeated reconnect logs). */
   #failures = 0;
+  /** When a refused token was last logged as an error. */
+  #tokenErrorAt = 0;
+  /** The last stream ended with a refused token (and no response came since). */
+  #tokenRefusedLast = false;
 
   constructor(options: GrpcConfigDriverOptions) {
     this.#options = options;
@@ -82,6 +100,7 @@ export class GrpcConfigDriver implements ConfigDriver {
     // Message size limits come from @hubpo/snapshot's configDiscoveryChannelOptions.
     const channelOptions: Partial<ChannelOptions> = {
       ...grpcClientTlsOptions(this.#options.tls),
+      ...grpcClientTokenOptions(this.#options.token),
       'grpc.keepalive_time_ms': this.#options.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': this.#options.keepaliveTimeoutMs,
       // The channel's own reconnects stay within our cadence (reconnects are ours, per stream).
@@ -139,6 +158,9 @@ export class GrpcConfigDriver implements ConfigDriver {
     // stop) rather than grpc-js `waitForReady`, whose deadline timer outlives `close()`.
     this.#stopReadyWatch();
     this.#readyTimer = setInterval(() => {
+      // After a refused token the channel is up but the stream is not: only a response (the
+      // control plane answers every accepted hello) proves it is.
+      if (this.#tokenRefusedLast) return;
       if (client.getChannel().getConnectivityState(false) !== connectivityState.READY) return;
       this.#stopReadyWatch();
       this.#onConnected(call);
@@ -171,6 +193,7 @@ export class GrpcConfigDriver implements ConfigDriver {
 
   #onResponse(call: DiscoveryCall, response: DiscoveryResponse): void {
     if (this.#call !== call) return;
+    this.#tokenRefusedLast = false;
     this.#onConnected(call);
     this.#options.backoff.reset();
     this.#failures = 0;
@@ -202,6 +225,17 @@ export class GrpcConfigDriver implements ConfigDriver {
     this.#stats.state = 'disconnected';
     this.#stats.lastError = `${status.code} ${status.details}`.trim();
     const delay = this.#options.backoff.next();
+    if (status.code === GrpcStatus.UNAUTHENTICATED) {
+      this.#failures += 1;
+      this.#tokenRefusedLast = true;
+      this.#tokenRefused(status, delay);
+    } else {
+      this.#logClosed(status, delay);
+    }
+    this.#reconnectTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  #logClosed(status: StatusObject, delay: number): void {
     // The first failure in a row is a warning; the retries that follow are debug noise.
     const level = this.#failures === 0 ? 'warn' : 'debug';
     this.#failures += 1;
@@ -216,7 +250,29 @@ export class GrpcConfigDriver implements ConfigDriver {
       },
       'config stream closed; serving the current config and reconnecting',
     );
-    this.#reconnectTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  /**
+   * The control plane refused the token (or its absence): a configuration error that retrying
+   * will not fix, so it is an error in the logs (once a minute while it lasts) and on `/config`
+   * (`driver.lastError`). Retries go on, so the gateway picks up a fixed control plane; without a
+   * config it stays not ready.
+   */
+  #tokenRefused(status: StatusObject, delay: number): void {
+    const now = Date.now();
+    const level = now - this.#tokenErrorAt >= TOKEN_ERROR_LOG_INTERVAL_MS ? 'error' : 'debug';
+    if (level === 'error') this.#tokenErrorAt = now;
+    this.#options.logger[level](
+      {
+        target: this.#options.target,
+        code: status.code,
+        details: status.details,
+        token: this.#options.token === undefined ? 'unset' : 'set',
+        hint: TOKEN_HINT,
+        retryInMs: delay,
+      },
+      'the control plane refused the gRPC token of this gateway; retrying',
+    );
   }
 
   #startHeartbeat(call: DiscoveryCall): void {
@@ -277,6 +333,14 @@ export function grpcClientCredentials(tls: GrpcClientTls | undefined): ChannelCr
   const ca = readFileSync(tls.caFile);
   if (tls.certFile === undefined || tls.keyFile === undefined) return credentials.createSsl(ca);
   return credentials.createSsl(ca, readFileSync(tls.keyFile), readFileSync(tls.certFile));
+}
+
+/**
+ * Client options that send the bearer token on every call of a client of the control plane
+ * (the config stream, usage reports): none without a token.
+ */
+export function grpcClientTokenOptions(token: string | undefined): ClientOptions {
+  return token === undefined ? {} : { interceptors: [grpcTokenClientInterceptor(token)] };
 }
 
 /** Channel options that go with `grpcClientCredentials` (the server name override). */

@@ -87,6 +87,10 @@ function onDeadline(exchange: ProxyExchange): void {
 function onRetryTimer(exchange: ProxyExchange): void {
   exchange.retryNow();
 }
+function ignoreError(): void {
+  // A request stream error ends in the response's close; nothing to do here.
+}
+
 function onAttemptTimeout(exchange: ProxyExchange): void {
   exchange.attemptTimedOut();
 }
@@ -277,13 +281,18 @@ export class ProxyExchange
   /** Rare path (a body on an idempotent request with 5xx retries): closures are fine here. */
   #bufferBody(): void {
     const chunks: Buffer[] = [];
-    this.req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    this.req.on('error', () => undefined);
-    this.req.on('end', () => {
+    const onData = (chunk: Buffer): number => chunks.push(chunk);
+    const onEnd = (): void => {
+      // Off the request (a keep-alive connection keeps it until its next one): no listener may
+      // keep this exchange alive after it.
+      this.req.off('data', onData);
       if (this.#phase === DONE) return;
       this.#body = Buffer.concat(chunks);
       this.#dispatch();
-    });
+    };
+    this.req.on('data', onData);
+    this.req.on('error', ignoreError);
+    this.req.once('end', onEnd);
   }
 
   #dispatch(): void {

@@ -1,8 +1,6 @@
 import { MetricNames } from '@hubpo/telemetry';
-import type { Telemetry } from '@hubpo/telemetry';
+import type { HotCounter, HotHistogram, Telemetry } from '@hubpo/telemetry';
 
-type Counter = ReturnType<Telemetry['meter']['createCounter']>;
-type Histogram = ReturnType<Telemetry['meter']['createHistogram']>;
 type Attributes = Readonly<Record<string, string>>;
 
 export type UpstreamErrorKind = 'connect' | 'reset' | 'timeout';
@@ -12,7 +10,8 @@ const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
 /**
  * Attribute sets of one rule, built on its first recorded request (not at compile, so 10,000
- * routes cost nothing until they take traffic), then reused: recording allocates nothing.
+ * routes cost nothing until they take traffic), then reused: recording allocates nothing. They
+ * are frozen, so the hot meter resolves each to its series once, by identity.
  */
 export class RuleMetrics {
   readonly byStatusClass: readonly Attributes[];
@@ -33,37 +32,30 @@ export class RuleMetrics {
   }
 }
 
-/** Durations buffered before they are handed to the histogram. */
-const BATCH = 1024;
-
 /**
  * The runtime's instruments, created once per `RuntimeState`. Absent (null on the state) when
  * no telemetry is given or its metrics are off, and every recording site checks for null first,
  * so a gateway without metrics pays one comparison per request.
  *
  * Request count and duration are one histogram (`http.server.request.duration`, seconds, by
- * route, rule and status class): its `_count` is the request count. Durations are buffered and
- * handed to the histogram in batches: the SDK hashes the attribute set on every `record`, which
- * measured about 6 µs per request interleaved with proxying (12% of the gateway's throughput)
- * and about 1 µs in a tight loop (ADR 0005). A batch is flushed when full and before every
- * collection (from the callback of the active-requests gauge, which the SDK runs before it
- * reads the synchronous instruments), so exports never miss buffered requests.
+ * route, rule and status class): its `_count` is the request count. The histogram and counters
+ * come from the hot meter, which resolves the frozen attribute sets of `RuleMetrics` to their
+ * series once, by identity: a recording costs tens of nanoseconds, where the SDK meter hashed the
+ * set on every call (about 6 µs per request interleaved with proxying, ADR 0005; the durations
+ * were batched to soften it). Measured by `packages/telemetry/bench/record.bench.ts`.
  */
 export class RuntimeMetrics {
-  readonly requestDuration: Histogram;
-  readonly upstreamErrors: Counter;
-  readonly upstreamRetries: Counter;
-  readonly backendEjections: Counter;
-  readonly authRejected: Counter;
-  readonly rateLimited: Counter;
+  readonly requestDuration: HotHistogram;
+  readonly upstreamErrors: HotCounter;
+  readonly upstreamRetries: HotCounter;
+  readonly backendEjections: HotCounter;
+  readonly authRejected: HotCounter;
+  readonly rateLimited: HotCounter;
   /** Requests in progress on every runtime of the state. */
   active = 0;
-  readonly #durations = new Float64Array(BATCH);
-  readonly #attributes: (Attributes | undefined)[] = new Array<Attributes | undefined>(BATCH);
-  #buffered = 0;
 
   constructor(telemetry: Telemetry) {
-    const meter = telemetry.meter;
+    const meter = telemetry.hotMeter;
     this.requestDuration = meter.createHistogram(MetricNames.httpServerRequestDuration, {
       description: 'Duration of requests served by the gateway, by route, rule and status class.',
       unit: 's',
@@ -83,14 +75,11 @@ export class RuntimeMetrics {
     this.rateLimited = meter.createCounter(MetricNames.rateLimited, {
       description: 'Requests rejected by a rate limit.',
     });
-    meter
+    telemetry.meter
       .createObservableGauge(MetricNames.activeRequests, {
         description: 'Requests in progress in the gateway.',
       })
-      .addCallback((result) => {
-        this.flush();
-        result.observe(this.active);
-      });
+      .addCallback((result) => result.observe(this.active));
   }
 
   /** Status class index of an HTTP status (the 499 "client went away" pseudo-status is 4). */
@@ -99,23 +88,12 @@ export class RuntimeMetrics {
     return c >= 1 && c <= 5 ? c : 0;
   }
 
-  /** Buffers one request duration (seconds) with its attribute set. */
+  /** Records one request duration (seconds) with its attribute set (a `RuleMetrics` one). */
   recordDuration(seconds: number, attributes: Attributes): void {
-    const n = this.#buffered;
-    this.#durations[n] = seconds;
-    this.#attributes[n] = attributes;
-    this.#buffered = n + 1;
-    if (n + 1 === BATCH) this.flush();
+    this.requestDuration.record(seconds, attributes);
   }
 
-  /** Hands every buffered duration to the histogram. */
-  flush(): void {
-    const n = this.#buffered;
-    this.#buffered = 0;
-    const histogram = this.requestDuration;
-    for (let i = 0; i < n; i++) histogram.record(this.#durations[i]!, this.#attributes[i]);
-  }
-
+  /** Rare (an ejection): the set is built per call and hashed by content, as the SDK would. */
   recordEjection(backendId: string): void {
     this.backendEjections.add(1, { 'hubpo.backend': backendId });
   }

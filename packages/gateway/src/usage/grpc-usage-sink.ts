@@ -24,6 +24,11 @@ export interface GrpcUsageSinkOptions {
   readonly maxQueue?: number;
   /** Records per batch. Default 500 (the control plane takes up to 1000). */
   readonly maxBatch?: number;
+  /**
+   * How long a record waits for others before a batch goes out, unless `maxBatch` are queued.
+   * Default 20 ms: under load batches fill up, which is far cheaper per record on both planes.
+   */
+  readonly lingerMs?: number;
   /** Batches sent and awaiting their ACK at once. Default 4. */
   readonly maxInFlightBatches?: number;
   /** How long a batch waits for its ACK before the stream is given up and everything resent. Default 10 s. */
@@ -40,6 +45,7 @@ const DEFAULTS = Object.freeze({
   maxBatch: 500,
   maxInFlightBatches: 4,
   ackTimeoutMs: 10_000,
+  lingerMs: 20,
 });
 
 /**
@@ -81,6 +87,7 @@ export class GrpcUsageSink implements UsageSink {
     this.#sender = new UsageSendScheduler({
       retryInitialMs: options.retryInitialMs,
       retryMaxMs: options.retryMaxMs,
+      lingerMs: options.lingerMs ?? DEFAULTS.lingerMs,
       ready: () => this.#client !== undefined,
       pump: () => this.#pump(),
     });
@@ -101,7 +108,13 @@ export class GrpcUsageSink implements UsageSink {
   }
 
   record(rec: UsageRecord): void {
-    if (this.#buffer.record(rec)) this.#sender.schedule();
+    if (this.#buffer.record(rec)) this.#schedule();
+  }
+
+  /** A full batch goes out in the next turn; fewer records linger for more. */
+  #schedule(): void {
+    if (this.#buffer.queued >= this.#maxBatch) this.#sender.scheduleNow();
+    else this.#sender.schedule();
   }
 
   stats(): UsageSinkStats {
@@ -110,6 +123,7 @@ export class GrpcUsageSink implements UsageSink {
 
   /** Resolves true once every buffered record was acknowledged, false after `timeoutMs`. */
   flush(timeoutMs: number): Promise<boolean> {
+    this.#sender.scheduleNow();
     return this.#buffer.flush(timeoutMs);
   }
 
@@ -197,7 +211,7 @@ export class GrpcUsageSink implements UsageSink {
       }
     }
     this.#buffer.wakeIfIdle();
-    this.#sender.schedule();
+    this.#schedule();
   }
 
   /** The stream ended (control plane gone, stopping, or refused it): resend what was not acknowledged. */

@@ -1,8 +1,9 @@
 import { UsageSendScheduler } from './usage-send-scheduler.js';
 
-function scheduler(ready = true): { s: UsageSendScheduler; pumps: () => number } {
+function scheduler(ready = true, lingerMs = 0): { s: UsageSendScheduler; pumps: () => number } {
   let pumps = 0;
   const s = new UsageSendScheduler({
+    lingerMs,
     retryInitialMs: 100,
     retryMaxMs: 100,
     ready: () => ready,
@@ -74,6 +75,38 @@ describe('UsageSendScheduler', () => {
     expect(s.pause()).toBe(false);
     expect(s.stopped).toBe(true);
     expect(jest.getTimerCount()).toBe(0);
+    expect(pumps()).toBe(0);
+  });
+
+  it('with a linger pumps once, lingerMs after the first schedule', () => {
+    const { s, pumps } = scheduler(true, 20);
+    s.schedule();
+    jest.advanceTimersByTime(10);
+    s.schedule(); // does not restart the wait
+    jest.advanceTimersByTime(9);
+    expect(pumps()).toBe(0);
+    jest.advanceTimersByTime(1);
+    expect(pumps()).toBe(1);
+    jest.runAllTimers();
+    expect(pumps()).toBe(1);
+  });
+
+  it('scheduleNow cuts a linger short and pumps once in the next turn', () => {
+    const { s, pumps } = scheduler(true, 1_000);
+    s.schedule();
+    s.scheduleNow();
+    s.scheduleNow();
+    jest.advanceTimersByTime(0);
+    jest.runOnlyPendingTimers();
+    expect(pumps()).toBe(1);
+    expect(jest.getTimerCount()).toBe(0); // the linger timer is gone
+  });
+
+  it('stop cancels a lingering pump', () => {
+    const { s, pumps } = scheduler(true, 20);
+    s.schedule();
+    s.stop();
+    jest.runAllTimers();
     expect(pumps()).toBe(0);
   });
 });

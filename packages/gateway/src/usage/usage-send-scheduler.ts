@@ -4,17 +4,24 @@ export interface UsageSendSchedulerOptions {
   /** Retry delays after a failed send. Default 200 ms .. 5 s. */
   readonly retryInitialMs?: number | undefined;
   readonly retryMaxMs?: number | undefined;
+  /**
+   * How long the first record of a batch waits for more before the pump runs (records are not
+   * latency-sensitive; fewer, fuller batches cost both planes far less per record). 0: the next
+   * turn of the event loop. `scheduleNow()` skips the wait (full batch, flush, stop).
+   */
+  readonly lingerMs?: number | undefined;
   /** Besides pause and stop, whether sending can run now (connected, client created). */
   readonly ready: () => boolean;
   /** Sends what it can; runs in a later turn of the event loop, never inside `schedule()`. */
   readonly pump: () => void;
 }
 
-const DEFAULTS = Object.freeze({ retryInitialMs: 200, retryMaxMs: 5_000 });
+const DEFAULTS = Object.freeze({ retryInitialMs: 200, retryMaxMs: 5_000, lingerMs: 0 });
 
 /**
- * When a usage sink sends, whatever its transport: `schedule()` runs the sink's `pump` once in a
- * later turn of the event loop (however often it is called before), a failure pauses sending for
+ * When a usage sink sends, whatever its transport: `schedule()` runs the sink's `pump` once,
+ * `lingerMs` later or in the next turn of the event loop (however often it is called before;
+ * `scheduleNow()` cuts a linger short), a failure pauses sending for
  * a backoff delay, and `stop()` ends it for good. It also tracks the outage a failure begins and
  * a success ends, so the sink logs each once. Timers are unref'd: a paused sink keeps no process
  * alive.
@@ -23,7 +30,10 @@ export class UsageSendScheduler {
   readonly #backoff: Backoff;
   readonly #ready: () => boolean;
   readonly #pump: () => void;
+  readonly #lingerMs: number;
   #scheduled = false;
+  /** Set while a lingering pump waits; `scheduleNow()` replaces it with an immediate one. */
+  #linger: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #stopped = false;
   #outage = false;
@@ -35,6 +45,7 @@ export class UsageSendScheduler {
     });
     this.#ready = options.ready;
     this.#pump = options.pump;
+    this.#lingerMs = options.lingerMs ?? DEFAULTS.lingerMs;
   }
 
   /** The retry delays; a sink may share them with its own reconnect attempts. */
@@ -51,13 +62,34 @@ export class UsageSendScheduler {
     return this.#retry === undefined && !this.#stopped;
   }
 
+  /** Runs the pump once, after the linger delay (if any): records sent together. */
   schedule(): void {
     if (this.#scheduled || this.#stopped || this.#retry !== undefined || !this.#ready()) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    if (this.#lingerMs <= 0) {
+      setImmediate(() => this.#run());
+      return;
+    }
+    this.#linger = setTimeout(() => this.#run(), this.#lingerMs);
+    this.#linger.unref();
+  }
+
+  /** Runs the pump in the next turn of the event loop, cutting a pending linger short. */
+  scheduleNow(): void {
+    if (this.#linger !== undefined) {
+      clearTimeout(this.#linger);
+      this.#linger = undefined;
       this.#scheduled = false;
-      this.#pump();
-    });
+    }
+    if (this.#scheduled || this.#stopped || this.#retry !== undefined || !this.#ready()) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#run());
+  }
+
+  #run(): void {
+    this.#scheduled = false;
+    this.#linger = undefined;
+    if (!this.#stopped) this.#pump();
   }
 
   /**
@@ -97,5 +129,8 @@ export class UsageSendScheduler {
     this.#stopped = true;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#retry = undefined;
+    if (this.#linger !== undefined) clearTimeout(this.#linger);
+    this.#linger = undefined;
+    this.#scheduled = false;
   }
 }

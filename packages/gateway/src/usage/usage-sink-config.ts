@@ -2,7 +2,11 @@ import { HubpoError } from '@hubpo/core';
 import type { Telemetry } from '@hubpo/telemetry';
 import type { Logger } from 'pino';
 import type { UsageSink } from '../ai/usage-sink.js';
-import { grpcClientCredentials, grpcClientTlsOptions } from '../config/grpc-config-driver.js';
+import {
+  grpcClientCredentials,
+  grpcClientTlsOptions,
+  grpcClientTokenOptions,
+} from '../config/grpc-config-driver.js';
 import type { GatewayConfig } from '../gateway-config.js';
 import { GrpcUsageSink } from './grpc-usage-sink.js';
 import { JetStreamUsageSink } from './jetstream-usage-sink.js';
@@ -46,8 +50,8 @@ export interface ProcessUsageSink extends UsageSink {
  * The usage sink of a gateway process (docs/design/usage-pipeline.md), started: the JetStream
  * publisher when NATS is configured (`NATS_URL`, or the NATS config driver's servers), otherwise
  * the gRPC reporter to the control plane the gRPC config driver talks to, with the same channel
- * credentials (TLS, client certificate) as the config stream. Either buffers while its
- * destination is away; there is always one.
+ * credentials (TLS, client certificate) and bearer token as the config stream. Either buffers
+ * while its destination is away; there is always one.
  */
 export function createUsageSink(
   usage: UsageSinkConfig,
@@ -73,11 +77,12 @@ export function createUsageSink(
   // Without NATS the driver is gRPC (the NATS driver always has servers): report to its control plane.
   const target = driver.kind === 'grpc' ? driver.target : '';
   const tls = driver.kind === 'grpc' ? driver.tls : undefined;
+  const token = driver.kind === 'grpc' ? driver.token : undefined;
   const sink = new GrpcUsageSink({
     target,
-    // The config stream's TLS (and client certificate, under mutual TLS): the same identity.
+    // The config stream's TLS (client certificate under mutual TLS) and token: the same identity.
     credentials: grpcClientCredentials(tls),
-    channelOptions: grpcClientTlsOptions(tls),
+    channelOptions: { ...grpcClientTlsOptions(tls), ...grpcClientTokenOptions(token) },
     cluster: config.cluster,
     nodeId: config.nodeId,
     logger: child,

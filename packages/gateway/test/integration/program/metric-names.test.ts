@@ -6,21 +6,26 @@ import { pino } from 'pino';
 import { snapshotOf, tempDataDir, testGatewayConfig } from './gateway-fixtures.js';
 import { TestConfigServer } from './test-config-server.js';
 
-/** A telemetry whose meter remembers the name of every instrument created on it. */
+/** A telemetry whose meters remember the name of every instrument created on them. */
 function recordingTelemetry(): { readonly telemetry: Telemetry; readonly names: Set<string> } {
   const inner = createTelemetry({ serviceName: 'metric-names-test' });
   const names = new Set<string>();
-  const meter = new Proxy(inner.meter, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof prop !== 'string' || !prop.startsWith('create') || typeof value !== 'function') return value;
-      return (name: string, ...rest: unknown[]) => {
-        names.add(name);
-        return (value as (...args: unknown[]) => unknown).call(target, name, ...rest);
-      };
-    },
-  });
-  return { telemetry: { ...inner, meter }, names };
+  const recording = <M extends object>(meter: M): M =>
+    new Proxy(meter, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof prop !== 'string' || !prop.startsWith('create') || typeof value !== 'function')
+          return value;
+        return (name: string, ...rest: unknown[]) => {
+          names.add(name);
+          return (value as (...args: unknown[]) => unknown).call(target, name, ...rest);
+        };
+      },
+    });
+  return {
+    telemetry: { ...inner, meter: recording(inner.meter), hotMeter: recording(inner.hotMeter) },
+    names,
+  };
 }
 
 describe('gateway metric names', () => {

@@ -140,6 +140,27 @@ describe('GrpcUsageSink', () => {
     });
   });
 
+  it('lets records linger so a burst goes out as one batch, without waiting for a flush', async () => {
+    const cp = await server();
+    const s = sink(cp.address, { lingerMs: 100 });
+    const records = Array.from({ length: 30 }, () => usageRecord());
+    for (const r of records.slice(0, 10)) s.record(r);
+    await new Promise((r) => setTimeout(r, 30)); // within the linger: more records join
+    for (const r of records.slice(10)) s.record(r);
+    await waitUntil(() => cp.stored.size === 30, 'every record stored after the linger');
+    expect(cp.batches).toHaveLength(1);
+    expect(cp.batches[0]!.records).toHaveLength(30);
+  });
+
+  it('sends a full batch at once, whatever the linger', async () => {
+    const cp = await server();
+    const s = sink(cp.address, { lingerMs: 60_000, maxBatch: 5 });
+    const records = Array.from({ length: 5 }, () => usageRecord());
+    for (const r of records) s.record(r);
+    await waitUntil(() => cp.stored.size === 5, 'the full batch stored long before the linger ends');
+    expect(cp.batches.map((b) => b.records.length)).toEqual([5]);
+  });
+
   it('buffers while the control plane is unreachable and delivers everything once it is up', async () => {
     const cp = await server(false);
     const s = sink(cp.address);
