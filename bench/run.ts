@@ -169,7 +169,10 @@ async function main(): Promise<void> {
 
     if (only.has('d')) {
       const ai = { root, tmp, admin, grpcTarget: cp.grpcAddress, duration, connections };
-      await runAiScenario({ ...ai, proxyCore: PROXY_CORE, loadCore: LOAD_CORE }); // before (c): 10,000 routes
+      const rounds = Number(process.env.BENCH_AI_ROUNDS ?? 3);
+      if (!Number.isInteger(rounds) || rounds < 1)
+        throw new Error('BENCH_AI_ROUNDS must be a whole number >= 1');
+      await runAiScenario({ ...ai, proxyCore: PROXY_CORE, loadCore: LOAD_CORE, rounds }); // before (c): 10,000 routes
     }
 
     if (only.has('c')) {

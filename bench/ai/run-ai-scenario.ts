@@ -44,6 +44,8 @@ export interface AiScenarioOptions {
   readonly connections: number;
   readonly proxyCore: number;
   readonly loadCore: number;
+  /** Rounds over all subjects; figures are medians over them (`BENCH_AI_ROUNDS`, default 3). */
+  readonly rounds: number;
 }
 
 const MODEL = 'bench-d-chat';
@@ -107,7 +109,7 @@ export async function runAiScenario(o: AiScenarioOptions): Promise<void> {
       const call: ChatCall = { url: `${subject.baseUrl}/v1/chat/completions`, headers };
       await verify(call, plain, stream);
       const load = { core: o.loadCore, connections: o.connections };
-      await runWrkPost(call, script, { ...load, duration: 1 }); // warm-up (JIT, pools)
+      await runWrkPost(call, script, { ...load, duration: 2 }); // warm-up (JIT tiers, pools)
       const proxyPids = subject.pid === null ? [] : [subject.pid];
       const upstreamPids = upstream.pid === null ? [] : [upstream.pid];
       let watch = watchCore(o.proxyCore, proxyPids);
@@ -176,36 +178,82 @@ export async function runAiScenario(o: AiScenarioOptions): Promise<void> {
       }
     };
 
-    const rows: SubjectFigures[] = [];
-    rows.push(await measure('direct', 'direct (no proxy)', { ...upstream, pid: null }));
-    rows.push(
-      await alone('nginx', 'nginx reverse proxy', async () =>
-        startNginx(o.proxyCore, await getFreePort(), upstreamPort),
-      ),
-    );
-    rows.push(
-      await alone('bare', 'bare Node pass-through', async () =>
-        startBarePassThrough(o.proxyCore, await getFreePort(), upstream.baseUrl),
-      ),
-    );
-    rows.push(
-      await alone('portkey', `Portkey gateway ${portkeyVersion(o.root)}`, async () =>
-        startPortkey(o.root, o.proxyCore, await getFreePort()),
-      ),
-    );
-    rows.push(await alone('hubpo', 'Hubpo gateway (API key auth)', startServingHubpo));
+    // Rounds: every subject once per round, in the same order; each figure is the median over
+    // the rounds, so a slow spell of the (shared, virtual) machine moves one round, not a verdict.
+    // The bare pass-through runs right before Hubpo, so each round also gives a paired ratio.
+    const subjects: readonly [SubjectId, string, () => Promise<SubjectFigures>][] = [
+      [
+        'direct',
+        'direct (no proxy)',
+        () => measure('direct', 'direct (no proxy)', { ...upstream, pid: null }),
+      ],
+      [
+        'nginx',
+        'nginx reverse proxy',
+        () =>
+          alone('nginx', 'nginx reverse proxy', async () =>
+            startNginx(o.proxyCore, await getFreePort(), upstreamPort),
+          ),
+      ],
+      [
+        'portkey',
+        `Portkey gateway ${portkeyVersion(o.root)}`,
+        () =>
+          alone('portkey', `Portkey gateway ${portkeyVersion(o.root)}`, async () =>
+            startPortkey(o.root, o.proxyCore, await getFreePort()),
+          ),
+      ],
+      [
+        'bare',
+        'bare Node pass-through',
+        () =>
+          alone('bare', 'bare Node pass-through', async () =>
+            startBarePassThrough(o.proxyCore, await getFreePort(), upstream.baseUrl),
+          ),
+      ],
+      [
+        'hubpo',
+        'Hubpo gateway (API key auth)',
+        () => alone('hubpo', 'Hubpo gateway (API key auth)', startServingHubpo),
+      ],
+    ];
+    const perRound: SubjectFigures[][] = [];
+    for (let round = 1; round <= o.rounds; round++) {
+      if (o.rounds > 1) console.log(`(d) round ${round} of ${o.rounds}`);
+      const figures: SubjectFigures[] = [];
+      for (const [, , run] of subjects) figures.push(await run());
+      perRound.push(figures);
+    }
+    const rows: SubjectFigures[] = subjects.map((_, i) => medianFigures(perRound.map((r) => r[i]!)));
+    const rps = (round: readonly SubjectFigures[], id: SubjectId): number =>
+      round.find((f) => f.id === id)!.wrk.rps;
+    const paired = perRound.map((round) => ({
+      hubpoVsBarePct: (100 * rps(round, 'hubpo')) / rps(round, 'bare'),
+      hubpoVsPortkey: rps(round, 'hubpo') / rps(round, 'portkey'),
+    }));
 
     const checks = checkTargets(rows, RATE);
     const loadAverage = { start: loadStart, end: loadavg()[0] ?? 0 };
-    const setup = { duration: o.duration, connections: o.connections, rate: RATE, ttfbRequests, loadAverage };
+    const setup = {
+      duration: o.duration,
+      connections: o.connections,
+      rate: RATE,
+      ttfbRequests,
+      rounds: o.rounds,
+      loadAverage,
+    };
     printAiReport(rows, checks, setup);
+    console.log(
+      `per round (Hubpo right after bare): Hubpo vs bare ${paired.map((p) => `${p.hubpoVsBarePct.toFixed(1)}%`).join(', ')}; ` +
+        `Hubpo vs Portkey ${paired.map((p) => `${p.hubpoVsPortkey.toFixed(2)}x`).join(', ')}`,
+    );
     const dir = join(o.root, 'bench/results');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `ai-gateway-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
     writeFileSync(
       file,
-      `${JSON.stringify({ scenario: 'd', date: new Date(), machine, setup, noisy: isNoisy(rows), rows, checks }, null, 2)}\n`,
+      `${JSON.stringify({ scenario: 'd', date: new Date(), machine, setup, noisy: isNoisy(rows), rows, checks, paired, rounds: perRound }, null, 2)}\n`,
     );
     console.log(`figures written to ${file}`);
   } finally {
@@ -239,4 +287,32 @@ async function waitUntilServing(call: ChatCall, body: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the Hubpo gateway never served ${call.url}: ${last}`);
+}
+
+/** The median of a list of numbers (the lower middle one for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/**
+ * Field by field, the median of one subject's figures over the rounds (numbers; null when any
+ * round has none; other values from the first round).
+ */
+function medianFigures(rounds: readonly SubjectFigures[]): SubjectFigures {
+  const merge = (values: readonly unknown[]): unknown => {
+    const first = values[0];
+    if (typeof first === 'number') {
+      return values.some((v) => typeof v !== 'number') ? null : median(values as number[]);
+    }
+    if (values.some((v) => v === null)) return null;
+    if (typeof first === 'object' && first !== null && !Array.isArray(first)) {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(first))
+        out[key] = merge(values.map((v) => (v as Record<string, unknown>)[key]));
+      return out;
+    }
+    return first;
+  };
+  return merge(rounds) as SubjectFigures;
 }
