@@ -1,20 +1,9 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createTelemetry } from '@hubpo/telemetry';
-import type { Telemetry } from '@hubpo/telemetry';
+import { scrapeMetrics } from '@hubpo/testkit';
 import { AIMetrics, TargetMetricAttributes } from './ai-metrics.js';
 import type { AIMetricSample } from './ai-metrics.js';
 
-async function scrape(telemetry: Telemetry): Promise<string[]> {
-  const server = createServer((req, res) => telemetry.metricsHandler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const { port } = server.address() as AddressInfo;
-    return (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).split('\n');
-  } finally {
-    server.close();
-  }
-}
+const scrape = scrapeMetrics;
 
 const sample = (attributes: TargetMetricAttributes, over: Partial<AIMetricSample> = {}): AIMetricSample => ({
   attributes,

@@ -1,19 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createTelemetry } from '@hubpo/telemetry';
-import type { Telemetry } from '@hubpo/telemetry';
+import { scrapeMetrics } from '@hubpo/testkit';
 import { RuleMetrics, RuntimeMetrics } from './runtime-metrics.js';
 
-async function scrape(telemetry: Telemetry): Promise<string[]> {
-  const server = createServer((req, res) => telemetry.metricsHandler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const { port } = server.address() as AddressInfo;
-    return (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).split('\n');
-  } finally {
-    server.close();
-  }
-}
+const scrape = scrapeMetrics;
 
 describe('RuntimeMetrics', () => {
   it('exports durations by route, rule and status class, the counters and the active gauge at once', async () => {

@@ -1,0 +1,2 @@
+export { scrapeMetrics } from './scrape-metrics.js';
+export type { MetricsEndpoint } from './scrape-metrics.js';
