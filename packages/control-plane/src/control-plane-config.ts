@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { HubpoError, errorMessage } from '@hubpo/core';
+import { HubpoError, readPemFile } from '@hubpo/core';
 import { grpcTokenFromEnv } from '@hubpo/snapshot';
 import { parseKey } from './clusters/secret-box.js';
 
@@ -185,10 +184,9 @@ function clusterApiFromEnv(
  * path or a key that does not match the certificate stops the start with the variable named.
  */
 function grpcTlsFromEnv(env: NodeJS.ProcessEnv): Pick<ControlPlaneConfig, 'grpcTls'> {
-  const certFile = nonEmpty(env['HUBPO_GRPC_TLS_CERT']);
-  const keyFile = nonEmpty(env['HUBPO_GRPC_TLS_KEY']);
+  const pair = tlsPairFromEnv(env, 'HUBPO_GRPC_TLS_CERT', 'HUBPO_GRPC_TLS_KEY');
   const clientCaFile = nonEmpty(env['HUBPO_GRPC_TLS_CLIENT_CA']);
-  if (certFile === undefined && keyFile === undefined) {
+  if (pair === undefined) {
     if (clientCaFile !== undefined) {
       throw new HubpoError(
         'BAD_REQUEST',
@@ -197,75 +195,56 @@ function grpcTlsFromEnv(env: NodeJS.ProcessEnv): Pick<ControlPlaneConfig, 'grpcT
     }
     return {};
   }
-  if (certFile === undefined || keyFile === undefined) {
-    const missing = certFile === undefined ? 'HUBPO_GRPC_TLS_CERT' : 'HUBPO_GRPC_TLS_KEY';
-    const present = certFile === undefined ? 'HUBPO_GRPC_TLS_KEY' : 'HUBPO_GRPC_TLS_CERT';
-    throw new HubpoError(
-      'BAD_REQUEST',
-      `${missing} is required with ${present}: set both PEM files or neither`,
-    );
-  }
-  const cert = readPem('HUBPO_GRPC_TLS_CERT', certFile, 'CERTIFICATE');
-  const key = readPem('HUBPO_GRPC_TLS_KEY', keyFile, 'PRIVATE KEY');
-  try {
-    createSecureContext({ cert, key });
-  } catch {
-    throw new HubpoError(
-      'BAD_REQUEST',
-      'HUBPO_GRPC_TLS_KEY does not match the certificate of HUBPO_GRPC_TLS_CERT (or cannot be loaded)',
-    );
-  }
   if (clientCaFile !== undefined) readPem('HUBPO_GRPC_TLS_CLIENT_CA', clientCaFile, 'CERTIFICATE');
-  return {
-    grpcTls: { certFile, keyFile, ...(clientCaFile === undefined ? {} : { clientCaFile }) },
-  };
+  return { grpcTls: { ...pair, ...(clientCaFile === undefined ? {} : { clientCaFile }) } };
 }
 
 /**
  * `HUBPO_ADMIN_TLS_CERT` + `HUBPO_ADMIN_TLS_KEY` (both or neither) turn on HTTPS for the admin
- * listener. Checked like the gRPC pair: readable PEM files and a key that matches the certificate.
+ * listener, checked like the gRPC pair.
  */
 function adminTlsFromEnv(env: NodeJS.ProcessEnv): Pick<ControlPlaneConfig, 'adminTls'> {
-  const certFile = nonEmpty(env['HUBPO_ADMIN_TLS_CERT']);
-  const keyFile = nonEmpty(env['HUBPO_ADMIN_TLS_KEY']);
-  if (certFile === undefined && keyFile === undefined) return {};
+  const pair = tlsPairFromEnv(env, 'HUBPO_ADMIN_TLS_CERT', 'HUBPO_ADMIN_TLS_KEY');
+  return pair === undefined ? {} : { adminTls: pair };
+}
+
+/**
+ * A certificate and key variable pair: undefined when neither is set; otherwise both must name
+ * readable PEM files and the key must match the certificate.
+ */
+function tlsPairFromEnv(
+  env: NodeJS.ProcessEnv,
+  certVar: string,
+  keyVar: string,
+): { readonly certFile: string; readonly keyFile: string } | undefined {
+  const certFile = nonEmpty(env[certVar]);
+  const keyFile = nonEmpty(env[keyVar]);
+  if (certFile === undefined && keyFile === undefined) return undefined;
   if (certFile === undefined || keyFile === undefined) {
-    const missing = certFile === undefined ? 'HUBPO_ADMIN_TLS_CERT' : 'HUBPO_ADMIN_TLS_KEY';
-    const present = certFile === undefined ? 'HUBPO_ADMIN_TLS_KEY' : 'HUBPO_ADMIN_TLS_CERT';
+    const [missing, present] = certFile === undefined ? [certVar, keyVar] : [keyVar, certVar];
     throw new HubpoError(
       'BAD_REQUEST',
       `${missing} is required with ${present}: set both PEM files or neither`,
     );
   }
-  const cert = readPem('HUBPO_ADMIN_TLS_CERT', certFile, 'CERTIFICATE');
-  const key = readPem('HUBPO_ADMIN_TLS_KEY', keyFile, 'PRIVATE KEY');
+  const cert = readPem(certVar, certFile, 'CERTIFICATE');
+  const key = readPem(keyVar, keyFile, 'PRIVATE KEY');
   try {
     createSecureContext({ cert, key });
   } catch {
     throw new HubpoError(
       'BAD_REQUEST',
-      'HUBPO_ADMIN_TLS_KEY does not match the certificate of HUBPO_ADMIN_TLS_CERT (or cannot be loaded)',
+      `${keyVar} does not match the certificate of ${certVar} (or cannot be loaded)`,
     );
   }
-  return { adminTls: { certFile, keyFile } };
+  return { certFile, keyFile };
 }
 
-/** Reads a PEM file that must hold a `-----BEGIN ...<label>-----` block; never echoes its content. */
-function readPem(name: string, path: string, label: string): Buffer {
-  let content: Buffer;
-  try {
-    content = readFileSync(path);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new HubpoError(
-      'BAD_REQUEST',
-      `${name}: cannot read "${path}" (${typeof code === 'string' ? code : errorMessage(err)})`,
-    );
-  }
-  if (!new RegExp(`-----BEGIN [A-Z ]*${label}-----`).test(content.toString('latin1'))) {
-    throw new HubpoError('BAD_REQUEST', `${name}: "${path}" holds no PEM ${label}`);
-  }
-  return content;
+/** The PEM text of the file `name` points at; BAD_REQUEST naming `name` otherwise. */
+function readPem(name: string, path: string, label: string): string {
+  const read = readPemFile(path, label);
+  if ('problem' in read) throw new HubpoError('BAD_REQUEST', `${name}: ${read.problem}`);
+  return read.pem;
 }
 
 /** Splits `host:port` (IPv6 as `[::1]:port`). */

@@ -10,3 +10,4 @@ export type { DebouncerOptions } from './debouncer.js';
 export { stableStringify, contentHash } from './content-hash.js';
 export { stopOnSignals } from './stop-on-signals.js';
 export type { SignalLog } from './stop-on-signals.js';
+export { readPemFile, unreadableFile } from './unreadable-file.js';

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { HubpoError, errorMessage } from '@hubpo/core';
+import { HubpoError, readPemFile } from '@hubpo/core';
 import type { FieldIssue } from '@hubpo/core';
 import { grpcTokenFromEnv } from '@hubpo/snapshot';
 
@@ -301,19 +300,8 @@ function parseGrpcToken(
 
 /** Reports `name` unless `path` is readable and holds a `-----BEGIN ...<label>-----` block. */
 function checkPem(name: string, path: string, label: string, issues: FieldIssue[]): void {
-  let content: string;
-  try {
-    content = readFileSync(path, 'latin1');
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    issues.push({
-      path: name,
-      message: `cannot read "${path}" (${typeof code === 'string' ? code : errorMessage(err)})`,
-    });
-    return;
-  }
-  if (!new RegExp(`-----BEGIN [A-Z ]*${label}-----`).test(content))
-    issues.push({ path: name, message: `"${path}" holds no PEM ${label}` });
+  const read = readPemFile(path, label);
+  if ('problem' in read) issues.push({ path: name, message: read.problem });
 }
 
 function parseAddress(name: string, value: string, issues: FieldIssue[]): ListenAddress | undefined {

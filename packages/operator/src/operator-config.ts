@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { HubpoError } from '@hubpo/core';
+import { readControlPlaneCa } from './control-plane/control-plane-client.js';
 import type { KubeconfigSource } from './kube/client-node-kube-client.js';
 
 /** Everything the operator needs; `configFromEnv` builds it from the environment (README). */
@@ -155,19 +156,7 @@ function controlPlaneCa(
       'HUBPO_CONTROL_PLANE_CA needs an https HUBPO_CONTROL_PLANE_URL (the CA verifies the control plane TLS certificate)',
     );
   }
-  let pem: string;
-  try {
-    pem = readFile(path);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new HubpoError(
-      'BAD_REQUEST',
-      `HUBPO_CONTROL_PLANE_CA: cannot read "${path}" (${typeof code === 'string' ? code : 'unreadable'})`,
-    );
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new HubpoError('BAD_REQUEST', `HUBPO_CONTROL_PLANE_CA: "${path}" holds no PEM CERTIFICATE`);
-  }
+  readControlPlaneCa(path, readFile);
   return path;
 }
 

@@ -125,14 +125,15 @@ class RecordingServerCall implements ServerInterceptingCallInterface {
   getHost(): string {
     return '127.0.0.1:18000';
   }
-  getAuthContext(): any {
+  // Not read by the interceptor: empty stand-ins of the declared types.
+  getAuthContext(): ReturnType<ServerInterceptingCallInterface['getAuthContext']> {
     return {};
   }
-  getConnectionInfo(): any {
-    return {};
+  getConnectionInfo(): ReturnType<ServerInterceptingCallInterface['getConnectionInfo']> {
+    return {} as ReturnType<ServerInterceptingCallInterface['getConnectionInfo']>;
   }
-  getMetricsRecorder(): any {
-    return {};
+  getMetricsRecorder(): ReturnType<ServerInterceptingCallInterface['getMetricsRecorder']> {
+    return {} as ReturnType<ServerInterceptingCallInterface['getMetricsRecorder']>;
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InterceptingCall, ServerInterceptingCall, status } from '@grpc/grpc-js';
 import type { Interceptor, Metadata, ServerInterceptor } from '@grpc/grpc-js';
-import { HubpoError, errorMessage } from '@hubpo/core';
+import { HubpoError, unreadableFile } from '@hubpo/core';
 
 /**
  * The shared bearer token of the gRPC port between the planes (ConfigDiscovery, UsageReporting):
@@ -58,11 +58,7 @@ function readToken(path: string): string {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw invalid(
-      'HUBPO_GRPC_TOKEN_FILE',
-      `cannot read "${path}" (${typeof code === 'string' ? code : errorMessage(err)})`,
-    );
+    throw invalid('HUBPO_GRPC_TOKEN_FILE', unreadableFile(path, err));
   }
 }
 

@@ -71,7 +71,7 @@ export {
 export type { GrpcTokenRefusal } from './grpc-token.js';
 
 // hubpo.usage.v1.
-export { encodeUsageRecord, decodeUsageRecord } from './usage-record.js';
+export { checkUsageRecord, encodeUsageRecord, decodeUsageRecord } from './usage-record.js';
 export type { UsageRecord } from './usage-record.js';
 export {
   USAGE_REPORTING_SERVICE_NAME,

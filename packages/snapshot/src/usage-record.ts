@@ -47,17 +47,22 @@ const uint32Fields = [
 const uint32Labels = uint32Fields.map((field) => `UsageRecord.${field}`);
 
 /**
- * The wire form of a record (also nested in `UsageBatch`): the record itself once its integers
- * are checked (64-bit ones safe integers, 32-bit ones in range), encoded without conversion.
+ * Throws when a field of `r` cannot go on the wire: a 64-bit integer that is not a safe integer,
+ * a 32-bit one out of range. (Strings and booleans always can.)
  */
-export function usageRecordToWire(r: UsageRecord): WireObject {
+export function checkUsageRecord(r: UsageRecord): void {
   wireLong(r.startedAtUnixMs, 'UsageRecord.startedAtUnixMs', true);
   wireLong(r.finishedAtUnixMs, 'UsageRecord.finishedAtUnixMs', true);
   wireLong(r.costMicros, 'UsageRecord.costMicros', true);
-  for (let i = 0; i < uint32Fields.length; i++) {
-    const value = r[uint32Fields[i]!];
-    if (!(value >= 0 && value <= 0xffffffff && Number.isInteger(value))) wireUint32(value, uint32Labels[i]!);
-  }
+  for (let i = 0; i < uint32Fields.length; i++) wireUint32(r[uint32Fields[i]!], uint32Labels[i]!);
+}
+
+/**
+ * The wire form of a record (also nested in `UsageBatch`): the record itself once checked,
+ * encoded without conversion.
+ */
+export function usageRecordToWire(r: UsageRecord): WireObject {
+  checkUsageRecord(r);
   return r as unknown as WireObject; // the fields are the message's, by name and type
 }
 

@@ -28,47 +28,67 @@ export interface ClusterUsage {
  */
 const MS_PER_HOUR = 3_600_000;
 
-const INSERT_TEXT = `insert into usage_records (
-  request_id, cluster, started_at, finished_at, consumer, route, model, provider, target,
-  input_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, output_tokens, estimated,
-  cost_micros, currency, latency_ms, time_to_first_token_ms, status_code, error_code, stream, aborted,
-  unpriced)
-select
-  request_id, cluster,
-  timestamptz 'epoch' + (started_ms / ${MS_PER_HOUR}) * interval '1 hour'
-    + (started_ms % ${MS_PER_HOUR}) * interval '1 millisecond',
-  timestamptz 'epoch' + (finished_ms / ${MS_PER_HOUR}) * interval '1 hour'
-    + (finished_ms % ${MS_PER_HOUR}) * interval '1 millisecond',
-  consumer, route, model, provider, target,
-  input_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, output_tokens, estimated,
-  cost_micros, currency, latency_ms, time_to_first_token_ms, status_code, error_code, stream, aborted,
-  unpriced
+/** One parameter of the statement: a column of the batch as a Postgres array. */
+interface Column {
+  /** Name in the unnested batch (and in `usage_records`, unless `into` says otherwise). */
+  readonly name: string;
+  /** Element type of the array parameter; `text` elements are quoted, `bool` ones are `t`/`f`. */
+  readonly type: 'text' | 'int8' | 'int4' | 'bool';
+  readonly value: (item: ClusterUsage) => string | number | boolean;
+  /** The `usage_records` column and the expression that fills it, when not the same name. */
+  readonly into?: { readonly column: string; readonly expr: string };
+}
+
+/** Integer Unix milliseconds in `ms` as `timestamptz` (see above). */
+const timestamptz = (ms: string): string =>
+  `timestamptz 'epoch' + (${ms} / ${MS_PER_HOUR}) * interval '1 hour' + (${ms} % ${MS_PER_HOUR}) * interval '1 millisecond'`;
+
+/** Whole milliseconds, as `new Date(ms)` keeps them (NaN and infinities stay, and Postgres refuses them). */
+function wholeMs(ms: number): number {
+  return ms % 1 === 0 ? ms : Math.trunc(ms);
+}
+
+const COLUMNS: readonly Column[] = [
+  { name: 'request_id', type: 'text', value: (u) => u.record.requestId },
+  { name: 'cluster', type: 'text', value: (u) => u.cluster },
+  {
+    name: 'started_ms',
+    type: 'int8',
+    value: (u) => wholeMs(u.record.startedAtUnixMs),
+    into: { column: 'started_at', expr: timestamptz('started_ms') },
+  },
+  {
+    name: 'finished_ms',
+    type: 'int8',
+    value: (u) => wholeMs(u.record.finishedAtUnixMs),
+    into: { column: 'finished_at', expr: timestamptz('finished_ms') },
+  },
+  { name: 'consumer', type: 'text', value: (u) => u.record.consumer },
+  { name: 'route', type: 'text', value: (u) => u.record.route },
+  { name: 'model', type: 'text', value: (u) => u.record.model },
+  { name: 'provider', type: 'text', value: (u) => u.record.provider },
+  { name: 'target', type: 'text', value: (u) => u.record.target },
+  { name: 'input_tokens', type: 'int8', value: (u) => u.record.inputTokens },
+  { name: 'cached_input_tokens', type: 'int8', value: (u) => u.record.cachedInputTokens },
+  { name: 'cache_write_tokens', type: 'int8', value: (u) => u.record.cacheWriteTokens },
+  { name: 'reasoning_tokens', type: 'int8', value: (u) => u.record.reasoningTokens },
+  { name: 'output_tokens', type: 'int8', value: (u) => u.record.outputTokens },
+  { name: 'estimated', type: 'bool', value: (u) => u.record.estimated },
+  { name: 'cost_micros', type: 'int8', value: (u) => u.record.costMicros },
+  { name: 'currency', type: 'text', value: (u) => u.record.currency },
+  { name: 'latency_ms', type: 'int8', value: (u) => u.record.latencyMs },
+  { name: 'time_to_first_token_ms', type: 'int8', value: (u) => u.record.timeToFirstTokenMs },
+  { name: 'status_code', type: 'int4', value: (u) => u.record.statusCode },
+  { name: 'error_code', type: 'text', value: (u) => u.record.errorCode },
+  { name: 'stream', type: 'bool', value: (u) => u.record.stream },
+  { name: 'aborted', type: 'bool', value: (u) => u.record.aborted },
+  { name: 'unpriced', type: 'bool', value: (u) => u.record.unpriced },
+];
+
+const INSERT_TEXT = `insert into usage_records (${COLUMNS.map((c) => c.into?.column ?? c.name).join(', ')})
+select ${COLUMNS.map((c) => c.into?.expr ?? c.name).join(', ')}
 from (
-  select
-    unnest($1::text[]) as request_id,
-    unnest($2::text[]) as cluster,
-    unnest($3::int8[]) as started_ms,
-    unnest($4::int8[]) as finished_ms,
-    unnest($5::text[]) as consumer,
-    unnest($6::text[]) as route,
-    unnest($7::text[]) as model,
-    unnest($8::text[]) as provider,
-    unnest($9::text[]) as target,
-    unnest($10::int8[]) as input_tokens,
-    unnest($11::int8[]) as cached_input_tokens,
-    unnest($12::int8[]) as cache_write_tokens,
-    unnest($13::int8[]) as reasoning_tokens,
-    unnest($14::int8[]) as output_tokens,
-    unnest($15::bool[]) as estimated,
-    unnest($16::int8[]) as cost_micros,
-    unnest($17::text[]) as currency,
-    unnest($18::int8[]) as latency_ms,
-    unnest($19::int8[]) as time_to_first_token_ms,
-    unnest($20::int4[]) as status_code,
-    unnest($21::text[]) as error_code,
-    unnest($22::bool[]) as stream,
-    unnest($23::bool[]) as aborted,
-    unnest($24::bool[]) as unpriced
+  select ${COLUMNS.map((c, i) => `unnest($${i + 1}::${c.type}[]) as ${c.name}`).join(',\n    ')}
 ) as batch
 on conflict (request_id) do nothing`;
 
@@ -78,108 +98,33 @@ export const USAGE_INSERT_STATEMENT = Object.freeze({ name: 'hubpo_usage_insert_
 const NEEDS_ESCAPE = /["\\]/;
 const ESCAPED = /["\\]/g;
 
-/** A text element's content inside the double quotes of an array literal. */
-function quoted(value: string): string {
+/** A text element of an array literal: double-quoted, with `"` and `\` escaped. */
+function quoted(value: unknown): string {
   // A missing string would otherwise join as '' and be stored as such; a NOT NULL column refuses it.
   if (typeof value !== 'string') {
     throw new HubpoError('BAD_REQUEST', `a usage record's text field is ${typeof value}, not a string`);
   }
-  return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, '\\$&') : value;
+  return `"${NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, '\\$&') : value}"`;
 }
 
-/** Whole milliseconds, as `new Date(ms)` keeps them (NaN and infinities stay, and Postgres refuses them). */
-function wholeMs(ms: number): number {
-  return ms % 1 === 0 ? ms : Math.trunc(ms);
+/** One array element of `column`'s type. */
+function element(column: Column, value: string | number | boolean): string | number {
+  if (column.type === 'text') return quoted(value);
+  if (column.type === 'bool') return value === true ? 't' : 'f';
+  return value as number;
 }
-
-const textArray = (values: string[]): string => `{"${values.join('","')}"}`;
-const plainArray = (values: (number | string)[]): string => `{${values.join(',')}}`;
-const flag = (value: boolean): string => (value ? 't' : 'f');
 
 /**
- * The statement's 24 parameters for `items` (at least one), in one pass: each column as a
- * Postgres array literal. Text elements are always double-quoted (so '', 'NULL', spaces, commas
- * and braces stay data), with `"` and `\` escaped. Times are cut to whole milliseconds first;
- * counts are written as JS prints them, so one that is not an integer (or too big for its column)
- * is refused by Postgres with the whole batch, as with one parameter per value.
+ * The statement's 24 parameters for `items` (at least one): each column as a Postgres array
+ * literal. Text elements are always double-quoted (so '', 'NULL', spaces, commas and braces stay
+ * data), with `"` and `\` escaped. Times are cut to whole milliseconds first; counts are written
+ * as JS prints them, so one that is not an integer (or too big for its column) is refused by
+ * Postgres with the whole batch, as with one parameter per value.
  */
 export function usageInsertValues(items: readonly ClusterUsage[]): string[] {
-  const n = items.length;
-  const requestId = new Array<string>(n);
-  const cluster = new Array<string>(n);
-  const startedMs = new Array<number>(n);
-  const finishedMs = new Array<number>(n);
-  const consumer = new Array<string>(n);
-  const route = new Array<string>(n);
-  const model = new Array<string>(n);
-  const provider = new Array<string>(n);
-  const target = new Array<string>(n);
-  const input = new Array<number>(n);
-  const cachedInput = new Array<number>(n);
-  const cacheWrite = new Array<number>(n);
-  const reasoning = new Array<number>(n);
-  const output = new Array<number>(n);
-  const estimated = new Array<string>(n);
-  const costMicros = new Array<number>(n);
-  const currency = new Array<string>(n);
-  const latencyMs = new Array<number>(n);
-  const ttftMs = new Array<number>(n);
-  const statusCode = new Array<number>(n);
-  const errorCode = new Array<string>(n);
-  const stream = new Array<string>(n);
-  const aborted = new Array<string>(n);
-  const unpriced = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const { cluster: c, record: r } = items[i]!;
-    requestId[i] = quoted(r.requestId);
-    cluster[i] = quoted(c);
-    startedMs[i] = wholeMs(r.startedAtUnixMs);
-    finishedMs[i] = wholeMs(r.finishedAtUnixMs);
-    consumer[i] = quoted(r.consumer);
-    route[i] = quoted(r.route);
-    model[i] = quoted(r.model);
-    provider[i] = quoted(r.provider);
-    target[i] = quoted(r.target);
-    input[i] = r.inputTokens;
-    cachedInput[i] = r.cachedInputTokens;
-    cacheWrite[i] = r.cacheWriteTokens;
-    reasoning[i] = r.reasoningTokens;
-    output[i] = r.outputTokens;
-    estimated[i] = flag(r.estimated);
-    costMicros[i] = r.costMicros;
-    currency[i] = quoted(r.currency);
-    latencyMs[i] = r.latencyMs;
-    ttftMs[i] = r.timeToFirstTokenMs;
-    statusCode[i] = r.statusCode;
-    errorCode[i] = quoted(r.errorCode);
-    stream[i] = flag(r.stream);
-    aborted[i] = flag(r.aborted);
-    unpriced[i] = flag(r.unpriced);
-  }
-  return [
-    textArray(requestId),
-    textArray(cluster),
-    plainArray(startedMs),
-    plainArray(finishedMs),
-    textArray(consumer),
-    textArray(route),
-    textArray(model),
-    textArray(provider),
-    textArray(target),
-    plainArray(input),
-    plainArray(cachedInput),
-    plainArray(cacheWrite),
-    plainArray(reasoning),
-    plainArray(output),
-    plainArray(estimated),
-    plainArray(costMicros),
-    textArray(currency),
-    plainArray(latencyMs),
-    plainArray(ttftMs),
-    plainArray(statusCode),
-    textArray(errorCode),
-    plainArray(stream),
-    plainArray(aborted),
-    plainArray(unpriced),
-  ];
+  return COLUMNS.map((column) => {
+    const elements = new Array<string | number>(items.length);
+    for (let i = 0; i < items.length; i++) elements[i] = element(column, column.value(items[i]!));
+    return `{${elements.join(',')}}`;
+  });
 }

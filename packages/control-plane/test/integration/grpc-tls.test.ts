@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { credentials } from '@grpc/grpc-js';
 import type { ChannelCredentials, StatusObject } from '@grpc/grpc-js';
-import { buildSnapshot, initialDiscoveryRequest, loadConfigDiscovery } from '@hubpo/snapshot';
+import { initialDiscoveryRequest, loadConfigDiscovery } from '@hubpo/snapshot';
 import type { DiscoveryNode, DiscoveryResponse } from '@hubpo/snapshot';
 import { configFromEnv } from '../../src/control-plane-config.js';
 import type { GrpcTlsFiles } from '../../src/control-plane-config.js';
-import { GrpcConfigServer } from '../../src/distribution/grpc-server.js';
-import type { GrpcServerOptions } from '../../src/distribution/grpc-server.js';
-import { createLogger } from '../../src/logger.js';
-import { PublishedSnapshots } from '../../src/pipeline/published-snapshots.js';
-import { LogSink } from './harness.js';
+import type { GrpcConfigServer } from '../../src/distribution/grpc-server.js';
+import { LogSink, transportGrpcServer } from './harness.js';
 import { createTestPki } from '@hubpo/testkit';
 import type { TestPki } from '@hubpo/testkit';
 
@@ -25,30 +22,8 @@ const NODE: DiscoveryNode = {
   labels: new Map(),
 };
 
-/** Registry and cluster store stand-ins: this test is about the transport, not the bookkeeping. */
-const registry = {
-  connected: () => undefined,
-  disconnected: () => undefined,
-  seen: () => undefined,
-  ack: () => undefined,
-  nack: () => undefined,
-} as unknown as GrpcServerOptions['registry'];
-const clusters = { ensure: async () => false } as unknown as GrpcServerOptions['clusters'];
-
 async function startServer(address: string, tls: GrpcTlsFiles | undefined, logs = new LogSink()) {
-  const published = new PublishedSnapshots();
-  published.publish(buildSnapshot('local', 7, []), Date.now());
-  const server = new GrpcConfigServer({
-    address,
-    published,
-    registry,
-    clusters,
-    logger: createLogger('info', logs),
-    onNewCluster: () => undefined,
-    keepaliveMs: 20_000,
-    keepaliveTimeoutMs: 5_000,
-    ...(tls === undefined ? {} : { tls }),
-  });
+  const server = transportGrpcServer(address, logs, tls === undefined ? {} : { tls });
   await server.start();
   return { server, logs };
 }

@@ -1,7 +1,6 @@
 import { Metadata, credentials, status as GrpcStatus } from '@grpc/grpc-js';
 import type { ClientOptions, StatusObject } from '@grpc/grpc-js';
 import {
-  buildSnapshot,
   grpcTokenClientInterceptor,
   initialDiscoveryRequest,
   loadConfigDiscovery,
@@ -9,11 +8,14 @@ import {
 } from '@hubpo/snapshot';
 import type { DiscoveryNode, DiscoveryResponse, UsageAck, UsageRecord } from '@hubpo/snapshot';
 import { createTestPki } from '@hubpo/testkit';
-import { GrpcConfigServer } from '../../src/distribution/grpc-server.js';
 import type { GrpcServerOptions } from '../../src/distribution/grpc-server.js';
-import { createLogger } from '../../src/logger.js';
-import { PublishedSnapshots } from '../../src/pipeline/published-snapshots.js';
-import { LogSink, startHarness, startTestPostgres, stopTestPostgres } from './harness.js';
+import {
+  LogSink,
+  startHarness,
+  startTestPostgres,
+  stopTestPostgres,
+  transportGrpcServer,
+} from './harness.js';
 import type { Harness } from './harness.js';
 import { usageRecord } from './usage/usage-fixtures.js';
 
@@ -170,25 +172,10 @@ describe('the gRPC port with HUBPO_GRPC_TOKEN', () => {
 });
 
 describe('the start-up warning of an unauthenticated gRPC port', () => {
-  const registry = {} as GrpcServerOptions['registry'];
-  const clusters = {} as GrpcServerOptions['clusters'];
-
   /** Starts on a documentation address (RFC 5737) this machine lacks: warnings come before the bind fails. */
   async function warnings(options: Partial<GrpcServerOptions>, address = '192.0.2.1:0'): Promise<string[]> {
     const logs = new LogSink();
-    const published = new PublishedSnapshots();
-    published.publish(buildSnapshot('local', 1, []), Date.now());
-    const server = new GrpcConfigServer({
-      address,
-      published,
-      registry,
-      clusters,
-      logger: createLogger('info', logs),
-      onNewCluster: () => undefined,
-      keepaliveMs: 20_000,
-      keepaliveTimeoutMs: 5_000,
-      ...options,
-    });
+    const server = transportGrpcServer(address, logs, options, 1);
     await server.start().then(
       () => server.stop(),
       () => undefined,

@@ -5,6 +5,10 @@ import type { PostgresProcess } from '@hubpo/testkit';
 import pg from 'pg';
 import { createControlPlane, createLogger, defaultConfig } from '@hubpo/control-plane';
 import type { ControlPlane, ControlPlaneConfig, ControlPlaneHooks } from '@hubpo/control-plane';
+import { buildSnapshot } from '@hubpo/snapshot';
+import { GrpcConfigServer } from '../../src/distribution/grpc-server.js';
+import type { GrpcServerOptions } from '../../src/distribution/grpc-server.js';
+import { PublishedSnapshots } from '../../src/pipeline/published-snapshots.js';
 
 export const TOKEN = 'test-admin-token-0123456789';
 
@@ -208,4 +212,39 @@ export function policy(name: string, target: string, spec: Obj = {}): Obj {
       ...spec,
     },
   };
+}
+
+/** Registry and cluster store stand-ins, for tests about the gRPC transport, not the bookkeeping. */
+const transportRegistry = {
+  connected: () => undefined,
+  disconnected: () => undefined,
+  seen: () => undefined,
+  ack: () => undefined,
+  nack: () => undefined,
+} as unknown as GrpcServerOptions['registry'];
+const transportClusters = { ensure: async () => false } as unknown as GrpcServerOptions['clusters'];
+
+/**
+ * A ConfigDiscovery server (not started) publishing an empty snapshot of cluster `local` at
+ * `revision`, logging into `logs`; `options` adds TLS, a token and so on.
+ */
+export function transportGrpcServer(
+  address: string,
+  logs: LogSink,
+  options: Partial<GrpcServerOptions> = {},
+  revision = 7,
+): GrpcConfigServer {
+  const published = new PublishedSnapshots();
+  published.publish(buildSnapshot('local', revision, []), Date.now());
+  return new GrpcConfigServer({
+    address,
+    published,
+    registry: transportRegistry,
+    clusters: transportClusters,
+    logger: createLogger('info', logs),
+    onNewCluster: () => undefined,
+    keepaliveMs: 20_000,
+    keepaliveTimeoutMs: 5_000,
+    ...options,
+  });
 }

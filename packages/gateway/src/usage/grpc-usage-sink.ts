@@ -171,8 +171,8 @@ export class GrpcUsageSink implements UsageSink {
     while (records.length < this.#maxBatch) {
       const rec = this.#buffer.shift();
       if (rec === undefined) break;
-      // The batch must serialize: check each record on its own.
-      if (this.#buffer.encodeOrDrop(rec) !== undefined) records.push(rec);
+      // The batch must serialize: check each record on its own (the batch encodes them once).
+      if (this.#buffer.checkOrDrop(rec)) records.push(rec);
     }
     return records;
   }

@@ -1,5 +1,5 @@
 import { errorMessage } from '@hubpo/core';
-import { encodeUsageRecord } from '@hubpo/snapshot';
+import { checkUsageRecord, encodeUsageRecord } from '@hubpo/snapshot';
 import type { Telemetry } from '@hubpo/telemetry';
 import type { Logger } from 'pino';
 import type { UsageRecord } from '../ai/usage-sink.js';
@@ -77,16 +77,25 @@ export class UsageBuffer {
    * one protobuf cannot encode is dropped (`invalid`) and logged.
    */
   encodeOrDrop(rec: UsageRecord): Uint8Array | undefined {
+    return this.checkOrDrop(rec) ? encodeUsageRecord(rec) : undefined;
+  }
+
+  /**
+   * Whether the record can be sent, without encoding it (for a sink that encodes whole batches):
+   * false, and dropped (`invalid`) and logged, as `encodeOrDrop` would.
+   */
+  checkOrDrop(rec: UsageRecord): boolean {
     try {
       if (rec.requestId === '') throw new Error('requestId is empty');
-      return encodeUsageRecord(rec);
+      checkUsageRecord(rec);
+      return true;
     } catch (err) {
       this.drop('invalid', 1);
       this.#logger.error(
         { requestId: rec.requestId, err: errorMessage(err) },
         'dropped an invalid usage record',
       );
-      return undefined;
+      return false;
     }
   }
 

@@ -4,8 +4,7 @@
  * problem+json the control plane answered. An https URL is verified against the system CAs, or
  * only against `caFile` (HUBPO_CONTROL_PLANE_CA) when one is given.
  */
-import { readFileSync } from 'node:fs';
-import { HubpoError } from '@hubpo/core';
+import { HubpoError, readPemFile } from '@hubpo/core';
 import { Agent, fetch } from 'undici';
 import type { Response } from 'undici';
 
@@ -107,7 +106,7 @@ export class ControlPlaneClient {
     const https = /^https:/i.test(baseUrl);
     this.#dispatcher =
       https && options.caFile !== undefined
-        ? new Agent({ connect: { ca: readCaFile(options.caFile) } })
+        ? new Agent({ connect: { ca: readControlPlaneCa(options.caFile) } })
         : undefined;
   }
 
@@ -233,21 +232,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-function readCaFile(path: string): Buffer {
-  let pem: Buffer;
-  try {
-    pem = readFileSync(path);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new HubpoError(
-      'BAD_REQUEST',
-      `HUBPO_CONTROL_PLANE_CA: cannot read "${path}" (${typeof code === 'string' ? code : String(err)})`,
-    );
-  }
-  if (!pem.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
-    throw new HubpoError('BAD_REQUEST', `HUBPO_CONTROL_PLANE_CA: "${path}" holds no PEM CERTIFICATE`);
-  }
-  return pem;
+/**
+ * The PEM text of the `HUBPO_CONTROL_PLANE_CA` file; BAD_REQUEST naming the variable when it
+ * cannot be read or holds no certificate. The config checks it at start, the client reads it.
+ */
+export function readControlPlaneCa(path: string, readFile?: (path: string) => string): string {
+  const read = readPemFile(path, 'CERTIFICATE', readFile);
+  if ('problem' in read) throw new HubpoError('BAD_REQUEST', `HUBPO_CONTROL_PLANE_CA: ${read.problem}`);
+  return read.pem;
 }
 
 /** fetch says only "fetch failed"; the reason (refused, TLS, timeout) is in its cause. */
